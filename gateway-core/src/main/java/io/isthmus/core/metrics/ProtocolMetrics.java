@@ -1,0 +1,109 @@
+package io.isthmus.core.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The meters every protocol has, labelled only with {@code protocol} and small enums ({@code direction},
+ * {@code outcome}, {@code reason}) — never an ID, path or address.
+ *
+ * <ul>
+ *   <li>{@code isthmus_connections_active{protocol}}: connections the protocol holds now
+ *   <li>{@code isthmus_handshakes_total{protocol,outcome}}: handshakes by outcome
+ *   <li>{@code isthmus_rejections_total{protocol,reason}}: bad or refused input, by reason
+ *   <li>{@code isthmus_egress_refusals_total{protocol,reason}}: outbound dials the egress policy refused
+ *   <li>{@code isthmus_splices_active{protocol}}, {@code isthmus_splice_duration_seconds{protocol}}
+ *   <li>{@code isthmus_spliced_bytes_total{protocol,direction}}: bytes moved, counted as they move
+ * </ul>
+ */
+public final class ProtocolMetrics {
+
+    private final MeterRegistry registry;
+    private final String protocol;
+    private final AtomicInteger activeConnections = new AtomicInteger();
+    private final AtomicInteger activeSplices = new AtomicInteger();
+    private final Counter upstreamBytes;
+    private final Counter downstreamBytes;
+    private final Timer spliceDuration;
+
+    ProtocolMetrics(MeterRegistry registry, String protocol) {
+        this.registry = registry;
+        this.protocol = protocol;
+        registry.gauge("isthmus.connections.active", Tags.of("protocol", protocol),
+                activeConnections);
+        registry.gauge("isthmus.splices.active", Tags.of("protocol", protocol),
+                activeSplices);
+        this.upstreamBytes = bytes("upstream");
+        this.downstreamBytes = bytes("downstream");
+        this.spliceDuration = Timer.builder("isthmus.splice.duration")
+                .description("How long spliced pairs lived")
+                .tag("protocol", protocol)
+                .register(registry);
+    }
+
+    private Counter bytes(String direction) {
+        return Counter.builder("isthmus.spliced")
+                .baseUnit("bytes")
+                .description("Bytes moved between the two sides of splices; upstream is from side A to side B")
+                .tag("protocol", protocol)
+                .tag("direction", direction)
+                .register(registry);
+    }
+
+    public String protocol() {
+        return protocol;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Counts a connection the protocol now holds; call {@link #connectionClosed()} when it ends. */
+    public void connectionOpened() {
+        activeConnections.incrementAndGet();
+    }
+
+    public void connectionClosed() {
+        activeConnections.decrementAndGet();
+    }
+
+    public int activeConnections() {
+        return activeConnections.get();
+    }
+
+    public void handshake(String outcome) {
+        Counter.builder("isthmus.handshakes").tag("protocol", protocol).tag("outcome", outcome)
+                .description("Handshakes by outcome").register(registry).increment();
+    }
+
+    public void rejection(String reason) {
+        Counter.builder("isthmus.rejections").tag("protocol", protocol).tag("reason", reason)
+                .description("Bad or refused input by reason").register(registry).increment();
+    }
+
+    public void egressRefusal(String reason) {
+        Counter.builder("isthmus.egress.refusals").tag("protocol", protocol).tag("reason", reason)
+                .description("Outbound connections refused by the egress policy").register(registry).increment();
+    }
+
+    public Counter upstreamBytes() {
+        return upstreamBytes;
+    }
+
+    public Counter downstreamBytes() {
+        return downstreamBytes;
+    }
+
+    public void spliceStarted() {
+        activeSplices.incrementAndGet();
+    }
+
+    public void spliceEnded(long durationNanos) {
+        activeSplices.decrementAndGet();
+        spliceDuration.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,56 @@
+package io.isthmus.core.splice;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+
+/**
+ * One side of a splice: a byte stream with flow control. Kinds: a raw TCP channel, a WebSocket carrying
+ * binary messages, a stream inside a multiplexed WebSocket (wsmux, Wisp: credit flow control of their
+ * own), a UDP flow. The splice engine is the only caller once a splice is started; before that the plugin
+ * that built the endpoint owns it.
+ *
+ * <p>Every method may be called from any thread; implementations hop to their event loop where needed.
+ * {@link EndpointSink} callbacks come on {@link #eventLoop()}.
+ */
+public interface Endpoint {
+
+    /** A short name for logs: {@code tcp}, {@code websocket}, {@code wisp-stream}, ... */
+    String kind();
+
+    EventLoop eventLoop();
+
+    /**
+     * Starts delivering this side's inbound bytes to {@code sink}, first those already read before the
+     * splice began. Called once.
+     */
+    void open(EndpointSink sink);
+
+    /** Queues bytes towards this side's peer; takes ownership of {@code data}. */
+    void write(ByteBuf data);
+
+    void flush();
+
+    /** False while this side has more queued than it wants (above its high-water mark or out of credit). */
+    boolean isWritable();
+
+    /** Back-pressure from the splice: stop or resume delivering inbound bytes. */
+    void setReading(boolean reading);
+
+    /** Whether this side can end its output and still deliver input (a TCP FIN). */
+    boolean supportsHalfClose();
+
+    /** Ends this side's output once what is queued is flushed; closes instead where half-close is unsupported. */
+    void shutdownOutput();
+
+    /** Closes once what is queued is flushed. */
+    void close();
+
+    /** Closes now, dropping what is queued (idle timeout, drain deadline). */
+    void abort();
+
+    /** The plain TCP channel behind this side when nothing but bytes flows on it (zero-copy eligibility), or null. */
+    default Channel rawTcpChannel() {
+        return null;
+    }
+}
