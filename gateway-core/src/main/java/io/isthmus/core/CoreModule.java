@@ -1,0 +1,44 @@
+package io.isthmus.core;
+
+import com.google.inject.AbstractModule;
+import com.typesafe.config.Config;
+import io.isthmus.core.admin.Readiness;
+import io.isthmus.core.config.GatewayConfig;
+import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.transport.Transport;
+import io.netty.channel.EventLoopGroup;
+
+/** What the core offers every plugin's injector: config, metrics, the splice engine, transport and loops. */
+final class CoreModule extends AbstractModule {
+
+    private final Config root;
+    private final GatewayConfig config;
+    private final GatewayMetrics metrics;
+    private final SpliceEngine splices;
+    private final Transport transport;
+    private final EventLoopGroup workers;
+    private final Readiness readiness;
+
+    CoreModule(Config root, GatewayConfig config, GatewayMetrics metrics, SpliceEngine splices,
+               Transport transport, EventLoopGroup workers, Readiness readiness) {
+        this.root = root;
+        this.config = config;
+        this.metrics = metrics;
+        this.splices = splices;
+        this.transport = transport;
+        this.workers = workers;
+        this.readiness = readiness;
+    }
+
+    @Override
+    protected void configure() {
+        bind(Config.class).toInstance(root);
+        bind(GatewayConfig.class).toInstance(config);
+        bind(GatewayMetrics.class).toInstance(metrics);
+        bind(SpliceEngine.class).toInstance(splices);
+        bind(Transport.class).toInstance(transport);
+        bind(EventLoopGroup.class).toInstance(workers);
+        bind(Readiness.class).toInstance(readiness);
+    }
+}

@@ -1,0 +1,204 @@
+package io.isthmus.core;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Stage;
+import com.typesafe.config.Config;
+import io.isthmus.core.admin.AdminServer;
+import io.isthmus.core.admin.Readiness;
+import io.isthmus.core.config.GatewayConfig;
+import io.isthmus.core.config.HostPort;
+import io.isthmus.core.frontdoor.FrontDoorInitializer;
+import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.router.Router;
+import io.isthmus.core.spi.PluginService;
+import io.isthmus.core.spi.Route;
+import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the public port, the admin port, the plugins. {@link #start} validates the whole
+ * config before binding anything; {@link #shutdown} drains: readiness false, the listener closed, live
+ * splices given the drain deadline, then everything closed.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final Injector injector;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final Channel listener;
+    private final AdminServer admin;
+    private final ChannelGroup connections;
+    private final SpliceEngine splices;
+    private final GatewayMetrics metrics;
+    private final Readiness readiness;
+    private final List<PluginService> services;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile boolean stopping;
+
+    private Gateway(GatewayConfig config, Injector injector, EventLoopGroup acceptors, EventLoopGroup workers,
+                    Channel listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
+                    GatewayMetrics metrics, Readiness readiness, List<PluginService> services) {
+        this.config = config;
+        this.injector = injector;
+        this.acceptors = acceptors;
+        this.workers = workers;
+        this.listener = listener;
+        this.admin = admin;
+        this.connections = connections;
+        this.splices = splices;
+        this.metrics = metrics;
+        this.readiness = readiness;
+        this.services = services;
+    }
+
+    /** Validates {@code root}, starts every enabled plugin and binds the ports. */
+    public static Gateway start(Config root) throws InterruptedException {
+        ValidatedConfig validated = ValidatedConfig.of(root);
+        GatewayConfig config = validated.core();
+        LoggingSetup.apply(config.logging());
+        Transport transport = Transport.choose(config.transport());
+        GatewayMetrics metrics = new GatewayMetrics(BuildInfo.version());
+        Readiness readiness = new Readiness();
+        int threads = config.eventLoopThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads();
+        EventLoopGroup acceptors = transport.newGroup(1, new DefaultThreadFactory("isthmus-accept"));
+        EventLoopGroup workers = transport.newGroup(threads, new DefaultThreadFactory("isthmus-io"));
+        try {
+            SpliceEngine splices = new SpliceEngine(config.splice(), metrics, config.logging().accessLog());
+            Injector core = Guice.createInjector(Stage.PRODUCTION,
+                    new CoreModule(root, config, metrics, splices, transport, workers, readiness));
+            List<PluginCatalog.Started> plugins = validated.plugins().start(core);
+            List<Route> routes = new ArrayList<>();
+            List<PluginService> services = new ArrayList<>();
+            for (PluginCatalog.Started p : plugins) {
+                routes.addAll(p.routes());
+                services.addAll(p.services());
+            }
+            Router router = new Router(routes);
+            ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
+            Channel listener = new ServerBootstrap()
+                    .group(acceptors, workers)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new FrontDoorInitializer(config, router, metrics.protocol("http"), connections))
+                    .bind(HostPort.parse(config.listen()).toSocketAddress()).sync().channel();
+            AdminServer admin = config.admin().enabled()
+                    ? AdminServer.bind(HostPort.parse(config.admin().listen()).toSocketAddress(), transport, acceptors, metrics, readiness)
+                    : null;
+            Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
+                    metrics, readiness, services);
+            services.forEach(PluginService::start);
+            readiness.ready();
+            LOG.info("Isthmus {} listening on {} ({}), admin on {}, plugins: {}", BuildInfo.version(),
+                    gateway.address(), transport.name().toLowerCase(java.util.Locale.ROOT),
+                    admin == null ? "off" : admin.address(),
+                    plugins.stream().map(p -> p.entry().name()).toList());
+            return gateway;
+        } catch (RuntimeException | InterruptedException e) {
+            acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            metrics.close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** The admin listener's address, or null when it is off. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    public SpliceEngine splices() {
+        return splices;
+    }
+
+    public Injector injector() {
+        return injector;
+    }
+
+    public boolean isReady() {
+        return readiness.isReady();
+    }
+
+    /** Drains with the configured deadline, then stops. */
+    public void shutdown() {
+        shutdown(config.shutdown().drainTimeout());
+    }
+
+    /** Stops taking connections, gives live splices up to {@code drainTimeout}, then closes everything. */
+    public synchronized void shutdown(Duration drainTimeout) {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        readiness.draining();
+        listener.close().syncUninterruptibly();
+        services.forEach(PluginService::drain);
+        LOG.info("draining {} live splices for up to {}s", splices.liveCount(), drainTimeout.toSeconds());
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        // The drain deadline is wall time by design; polling a counter every few ms costs nothing here.
+        while (splices.liveCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        splices.abortAll();
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        services.forEach(PluginService::stop);
+        if (admin != null) {
+            admin.close();
+        }
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        metrics.close();
+        LOG.info("stopped");
+        terminated.countDown();
+    }
+
+    /** Blocks until {@link #shutdown} has finished. */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    /** Stops at once, without a drain (tests, failed start-up). */
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+}

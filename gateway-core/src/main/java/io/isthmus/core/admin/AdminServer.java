@@ -1,0 +1,49 @@
+package io.isthmus.core.admin;
+
+import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+
+/** The admin listener: its own port, never the public one, so metrics and health stay off the edge. */
+public final class AdminServer {
+
+    private final Channel channel;
+
+    private AdminServer(Channel channel) {
+        this.channel = channel;
+    }
+
+    public static AdminServer bind(InetSocketAddress address, Transport transport, EventLoopGroup group,
+                                   GatewayMetrics metrics, Readiness readiness) throws InterruptedException {
+        AdminHandler handler = new AdminHandler(metrics, readiness);
+        Channel ch = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(new ReadTimeoutHandler(30))
+                                .addLast(new HttpServerCodec(4096, 8192, 8192))
+                                .addLast(new HttpObjectAggregator(8192))
+                                .addLast(handler);
+                    }
+                })
+                .bind(address).sync().channel();
+        return new AdminServer(ch);
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    public void close() {
+        channel.close().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,61 @@
+package io.isthmus.core.frontdoor;
+
+import io.isthmus.core.config.GatewayConfig;
+import io.isthmus.core.metrics.ProtocolMetrics;
+import io.isthmus.core.router.Router;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.ssl.OptionalSslHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.time.Duration;
+
+/**
+ * The pipeline of every accepted connection, in the order data flows: shed over-limit connections,
+ * terminate TLS when the first bytes are a ClientHello (plain clients share the port), read the request
+ * head, route it. Everything after that belongs to the plugin.
+ */
+public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
+
+    private final ConnectionLimiter limiter;
+    private final RouterHandler router;
+    private final HeadLimits headLimits;
+    private final Duration headTimeout;
+    private final SslContext sslContext;
+    private final Duration tlsHandshakeTimeout;
+    private final ProtocolMetrics metrics;
+    private final ChannelGroup allChannels;
+
+    public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels) {
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(), metrics);
+        this.router = new RouterHandler(router, metrics);
+        this.headLimits = HeadLimits.from(config.limits());
+        this.headTimeout = config.limits().headTimeout();
+        this.sslContext = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
+        this.tlsHandshakeTimeout = config.tls().handshakeTimeout();
+        this.metrics = metrics;
+        this.allChannels = allChannels;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        allChannels.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(ConnectionLimiter.NAME, limiter);
+        if (sslContext != null) {
+            p.addLast("isthmus-tls-sniffer", new OptionalSslHandler(sslContext) {
+                @Override
+                protected SslHandler newSslHandler(ChannelHandlerContext ctx, SslContext context) {
+                    SslHandler handler = super.newSslHandler(ctx, context);
+                    handler.setHandshakeTimeoutMillis(tlsHandshakeTimeout.toMillis());
+                    return handler;
+                }
+            });
+        }
+        p.addLast(HeadReader.NAME, new HeadReader(headLimits, headTimeout, metrics));
+        p.addLast(RouterHandler.NAME, router);
+    }
+}

@@ -1,0 +1,64 @@
+package io.isthmus.core.frontdoor;
+
+import io.isthmus.core.http.PlainResponses;
+import io.isthmus.core.metrics.ProtocolMetrics;
+import io.isthmus.core.router.Router;
+import io.isthmus.core.spi.Handoff;
+import io.isthmus.core.spi.Route;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks up the route for a parsed head, leaves the pipeline, and hands the connection to the plugin.
+ * No route gets a plain 404. A plugin that throws gets a 500 and the connection closes; other
+ * connections never notice.
+ */
+@ChannelHandler.Sharable
+final class RouterHandler extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "isthmus-router";
+    private static final Logger LOG = LoggerFactory.getLogger(RouterHandler.class);
+
+    private final Router router;
+    private final ProtocolMetrics metrics;
+
+    RouterHandler(Router router, ProtocolMetrics metrics) {
+        this.router = router;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ParsedRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        ctx.pipeline().remove(this);
+        Optional<Route> route = router.route(request.head);
+        if (route.isEmpty()) {
+            request.release();
+            metrics.rejection("no_route");
+            PlainResponses.sendAndClose(ctx.channel(), HttpResponseStatus.NOT_FOUND, "Not Found");
+            return;
+        }
+        Handoff handoff = new Handoff(ctx.channel(), request.head, request.leftover,
+                (InetSocketAddress) ctx.channel().remoteAddress());
+        try {
+            route.get().handler().handle(handoff);
+        } catch (RuntimeException e) {
+            LOG.warn("plugin {} failed on a new connection", route.get().protocol(), e);
+            metrics.rejection("plugin_error");
+            if (request.leftover.refCnt() > 0) {
+                request.leftover.release();
+            }
+            PlainResponses.sendAndClose(ctx.channel(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error");
+        }
+    }
+}
