@@ -66,6 +66,10 @@ public final class ConfigBinder {
         String problem;
         if (jme instanceof UnrecognizedPropertyException) {
             problem = "unknown key";
+        } else if (jme instanceof ValueInstantiationException vie && vie.getCause() instanceof ConfigValueException cve) {
+            key.append('.').append(cve.key());
+            keyPath = key.toString();
+            problem = cve.getMessage();
         } else if (jme instanceof ValueInstantiationException vie && vie.getCause() != null) {
             problem = vie.getCause().getMessage();
         } else if (jme instanceof InvalidFormatException ife) {

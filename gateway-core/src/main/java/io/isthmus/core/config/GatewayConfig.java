@@ -1,5 +1,7 @@
 package io.isthmus.core.config;
 
+import static io.isthmus.core.config.ConfigValueException.require;
+
 import io.isthmus.core.egress.EgressConfig;
 
 /**
@@ -19,24 +21,25 @@ public record GatewayConfig(
         LoggingConfig logging) {
 
     public GatewayConfig {
-        HostPort.parse(listen);
-        io.isthmus.core.transport.Transport.choose(transport);
-        if (eventLoopThreads < 0) {
-            throw new IllegalArgumentException("must be 0 (one per core) or more");
+        ConfigValueException.hostPort("listen", listen);
+        try {
+            io.isthmus.core.transport.Transport.choose(transport);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigValueException("transport", e.getMessage());
         }
+        require(eventLoopThreads >= 0, "event-loop-threads", "must be 0 (one per core) or more");
     }
 
     public record AdminConfig(boolean enabled, String listen) {
         public AdminConfig {
-            HostPort.parse(listen);
+            ConfigValueException.hostPort("listen", listen);
         }
     }
 
     public record TlsConfig(boolean enabled, String certificate, String key, java.time.Duration handshakeTimeout) {
         public TlsConfig {
-            if (enabled && (certificate.isBlank() || key.isBlank())) {
-                throw new IllegalArgumentException("TLS needs both certificate and key (PEM files)");
-            }
+            require(!enabled || !certificate.isBlank(), "certificate", "TLS needs a certificate (PEM file)");
+            require(!enabled || !key.isBlank(), "key", "TLS needs a private key (PEM file)");
         }
     }
 
@@ -44,30 +47,20 @@ public record GatewayConfig(
     public record LimitsConfig(ByteSize maxRequestLine, ByteSize maxHeadBytes, int maxHeaders,
                                java.time.Duration headTimeout, int maxConnections, int maxConnectionsPerIp) {
         public LimitsConfig {
-            if (maxRequestLine.bytes() < 64) {
-                throw new IllegalArgumentException("max-request-line must be at least 64 bytes");
-            }
-            if (maxHeadBytes.bytes() < 256) {
-                throw new IllegalArgumentException("max-head-bytes must be at least 256 bytes");
-            }
-            if (maxHeaders < 1) {
-                throw new IllegalArgumentException("max-headers must be at least 1");
-            }
-            if (headTimeout.isNegative() || headTimeout.isZero()) {
-                throw new IllegalArgumentException("head-timeout must be positive");
-            }
-            if (maxConnections < 1 || maxConnectionsPerIp < 1) {
-                throw new IllegalArgumentException("connection caps must be at least 1");
-            }
+            require(maxRequestLine.bytes() >= 64, "max-request-line", "must be at least 64 bytes");
+            require(maxHeadBytes.bytes() >= 256, "max-head-bytes", "must be at least 256 bytes");
+            require(maxHeaders >= 1, "max-headers", "max-headers must be at least 1");
+            require(!headTimeout.isNegative() && !headTimeout.isZero(), "head-timeout", "must be positive");
+            require(maxConnections >= 1, "max-connections", "must be at least 1");
+            require(maxConnectionsPerIp >= 1, "max-connections-per-ip", "must be at least 1");
         }
     }
 
     /** Defaults of the splice engine; a plugin may pass its own idle timeout per splice. */
     public record SpliceConfig(java.time.Duration idleTimeout, ByteSize lowWaterMark, ByteSize highWaterMark) {
         public SpliceConfig {
-            if (lowWaterMark.bytes() > highWaterMark.bytes()) {
-                throw new IllegalArgumentException("low-water-mark must not exceed high-water-mark");
-            }
+            require(lowWaterMark.bytes() <= highWaterMark.bytes(), "low-water-mark", "low-water-mark must not exceed high-water-mark");
+            require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive");
         }
     }
 
@@ -76,9 +69,7 @@ public record GatewayConfig(
 
     public record LoggingConfig(String format, boolean accessLog) {
         public LoggingConfig {
-            if (!format.equals("text") && !format.equals("json")) {
-                throw new IllegalArgumentException("format must be text or json");
-            }
+            require(format.equals("text") || format.equals("json"), "format", "must be text or json");
         }
     }
 }

@@ -17,7 +17,10 @@ public final class PlainResponses {
     private PlainResponses() {
     }
 
-    /** A text/plain reply with {@code Connection: close}, after which the channel is closed. */
+    /**
+     * A text/plain reply with {@code Connection: close}; the connection then ends with a lingering close,
+     * so that a client still sending does not lose the reply to a reset.
+     */
     public static ChannelFuture sendAndClose(Channel channel, HttpResponseStatus status, String body) {
         String text = body.endsWith("\n") ? body : body + "\n";
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -25,7 +28,9 @@ public final class PlainResponses {
                 + "Content-Type: text/plain; charset=utf-8\r\n"
                 + "Content-Length: " + bytes.length + "\r\n"
                 + "Connection: close\r\n\r\n";
-        return writeAndClose(channel, head + text);
+        ChannelFuture written = write(channel, head + text);
+        LingeringClose.after(written);
+        return written;
     }
 
     /** Writes exactly {@code raw} (ISO-8859-1), then closes once it is flushed. */

@@ -106,7 +106,19 @@ public abstract class ChannelEndpoint implements Endpoint {
 
     @Override
     public void setReading(boolean reading) {
-        channel.config().setAutoRead(reading);
+        if (eventLoop().inEventLoop()) {
+            applyReading(reading);
+        } else {
+            eventLoop().execute(() -> applyReading(reading));
+        }
+    }
+
+    private void applyReading(boolean reading) {
+        // Once the input has ended there is nothing to read; re-arming a read then makes Netty 4.2's epoll
+        // transport modify a registration it no longer holds (epoll_ctl ENOENT) and close the channel.
+        if (!handler.inputEnded && channel.isActive()) {
+            channel.config().setAutoRead(reading);
+        }
     }
 
     @Override
@@ -128,8 +140,8 @@ public abstract class ChannelEndpoint implements Endpoint {
         private final int holdLimit;
         private EndpointSink sink;
         private CompositeByteBuf held;
-        private boolean inputEnded;
-        private boolean closed;
+        private volatile boolean inputEnded;
+        private volatile boolean closed;
         private Throwable failure;
 
         Handler(int holdLimit) {
@@ -155,7 +167,7 @@ public abstract class ChannelEndpoint implements Endpoint {
                 target.onClosed(failure);
                 return;
             }
-            channel.config().setAutoRead(true);
+            applyReading(true);
         }
 
         void inbound(ChannelHandlerContext ctx, Object msg) {
@@ -181,10 +193,9 @@ public abstract class ChannelEndpoint implements Endpoint {
         }
 
         void inputShutdown() {
+            inputEnded = true;
             if (sink != null) {
                 sink.onInputShutdown();
-            } else {
-                inputEnded = true;
             }
         }
 

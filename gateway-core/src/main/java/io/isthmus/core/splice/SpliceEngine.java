@@ -51,9 +51,10 @@ public final class SpliceEngine {
             live.remove(splice);
             if (accessLog) {
                 SpliceResult r = splice.completion().getNow();
-                ACCESS.info("protocol={} outcome={} a={} b={} bytes_up={} bytes_down={} duration_s={}",
+                ACCESS.info("protocol={} outcome={} a={} b={} bytes_up={} bytes_down={} duration_s={}{}",
                         options.protocol(), r.outcome(), a.kind(), b.kind(), r.upstreamBytes(), r.downstreamBytes(),
-                        String.format(java.util.Locale.ROOT, "%.3f", r.duration().toNanos() / 1e9));
+                        String.format(java.util.Locale.ROOT, "%.3f", r.duration().toNanos() / 1e9),
+                        r.cause() == null ? "" : " cause=\"" + r.cause() + "\"");
             }
         });
         splice.start();

@@ -1,0 +1,237 @@
+package io.isthmus.core.splice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.isthmus.core.Gateway;
+import io.isthmus.core.testing.RawClient;
+import io.isthmus.core.testing.TestGateways;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The splice engine between two real loopback clients, joined by the core tests' probe plugin
+ * ({@code Upgrade: probe-pair}): integrity, back-pressure, half-close, idle timeout and resets.
+ */
+class SpliceTest {
+
+    static Gateway gateway;
+    static ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void start() {
+        gateway = TestGateways.start("isthmus.logging.access-log = true");
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        pool.shutdownNow();
+    }
+
+    /** Two clients on one probe pair, both past their 101. */
+    record Pair(RawClient a, RawClient b) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            a.close();
+            b.close();
+        }
+    }
+
+    static Pair pair(String query) throws IOException {
+        String path = "/pair/" + UUID.randomUUID() + (query.isEmpty() ? "" : "?" + query);
+        String head = "GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
+        RawClient a = new RawClient(gateway.address(), 30_000);
+        a.send(head);
+        // The first client waits silently until the second arrives.
+        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().registry()
+                .find("isthmus.connections.active").gauge().value() >= 1);
+        RawClient b = new RawClient(gateway.address(), 30_000);
+        b.send(head);
+        assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
+        assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
+        return new Pair(a, b);
+    }
+
+    static CompletableFuture<byte[]> sendRandom(OutputStream out, long bytes, long seed, boolean thenShutdown, java.net.Socket s) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                Random r = new Random(seed);
+                byte[] chunk = new byte[64 * 1024];
+                long left = bytes;
+                while (left > 0) {
+                    int n = (int) Math.min(chunk.length, left);
+                    r.nextBytes(chunk);
+                    out.write(chunk, 0, n);
+                    md.update(chunk, 0, n);
+                    left -= n;
+                }
+                out.flush();
+                if (thenShutdown) {
+                    s.shutdownOutput();
+                }
+                return md.digest();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, pool);
+    }
+
+    static CompletableFuture<byte[]> digestUntilEof(InputStream in, long[] count) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    md.update(buf, 0, n);
+                    count[0] += n;
+                }
+                return md.digest();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, pool);
+    }
+
+    @Test
+    void randomPayloadsBothWaysArriveIntactWithHalfClose() throws Exception {
+        long size = 64L * 1024 * 1024;
+        try (Pair p = pair("")) {
+            long[] atB = new long[1];
+            long[] atA = new long[1];
+            var sentAB = sendRandom(p.a().out(), size, 1, true, p.a().socket());
+            var sentBA = sendRandom(p.b().out(), size + 12345, 2, true, p.b().socket());
+            var gotB = digestUntilEof(p.b().in(), atB);
+            var gotA = digestUntilEof(p.a().in(), atA);
+            byte[] dB = gotB.get(60, TimeUnit.SECONDS);
+            byte[] dA = gotA.get(60, TimeUnit.SECONDS);
+            assertThat(atB[0]).as("bytes at B").isEqualTo(size);
+            assertThat(atA[0]).as("bytes at A").isEqualTo(size + 12345);
+            assertThat(dB).isEqualTo(sentAB.get(60, TimeUnit.SECONDS));
+            assertThat(dA).isEqualTo(sentBA.get(60, TimeUnit.SECONDS));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 0);
+    }
+
+    @Test
+    void halfCloseLetsTheOtherDirectionFinish() throws Exception {
+        try (Pair p = pair("")) {
+            p.a().send("request");
+            p.a().shutdownOutput();
+            assertThat(new String(p.b().readToEof())).isEqualTo("request");
+            // A's input is still open: B can still answer after A's FIN.
+            p.b().send("response after the FIN");
+            p.b().shutdownOutput();
+            assertThat(new String(p.a().readToEof())).isEqualTo("response after the FIN");
+        }
+    }
+
+    @Test
+    void withoutHalfCloseTheFirstEndClosesBothAfterFlushing() throws Exception {
+        try (Pair p = pair("halfclose=false")) {
+            p.a().send("bye");
+            p.a().shutdownOutput();
+            assertThat(new String(p.b().readToEof())).isEqualTo("bye");
+            assertThat(p.a().isClosedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void aCloseDeliversEveryPendingByteThenEof() throws Exception {
+        try (Pair p = pair("")) {
+            byte[] payload = new byte[3 * 1024 * 1024];
+            new Random(7).nextBytes(payload);
+            p.a().send(payload);
+            p.a().close();
+            assertThat(p.b().readToEof()).isEqualTo(payload);
+        }
+    }
+
+    @Test
+    void idleTimeoutClosesBothSidesWithoutBytes() throws Exception {
+        try (Pair p = pair("idle=300")) {
+            long start = System.nanoTime();
+            assertThat(p.a().readToEof()).isEmpty();
+            assertThat(p.b().readToEof()).isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(250), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void trafficKeepsAnIdleTimeoutFromFiring() throws Exception {
+        try (Pair p = pair("idle=600")) {
+            for (int i = 0; i < 8; i++) {
+                p.a().send("tick" + i);
+                assertThat(new String(p.b().readExactly(5))).isEqualTo("tick" + i);
+                // Paced traffic (150 ms) that in total outlives the idle timeout several times over.
+                assertThat(p.a().staysSilentFor(150)).isTrue();
+            }
+            assertThat(p.b().readToEof()).isEmpty();
+        }
+    }
+
+    @Test
+    void aPeerResetClosesTheOtherSide() throws Exception {
+        try (Pair p = pair("")) {
+            p.a().send("partial");
+            assertThat(new String(p.b().readExactly(7))).isEqualTo("partial");
+            p.a().reset();
+            assertThat(p.b().isClosedByPeer()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 0);
+    }
+
+    @Test
+    void aSlowReaderKeepsTheGatewaysBufferingBounded() throws Exception {
+        try (Pair p = pair("")) {
+            p.b().socket().setReceiveBufferSize(64 * 1024);
+            // A writes far more than B reads. The gateway must stop reading A, so A's writes block; what the
+            // gateway holds meanwhile stays near its water marks, not near what A wanted to send.
+            long want = 256L * 1024 * 1024;
+            var writer = sendRandom(p.a().out(), want, 3, false, p.a().socket());
+            io.netty.buffer.ByteBufAllocatorMetric alloc =
+                    ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric();
+            long baseline = alloc.usedDirectMemory();
+            await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
+                    .until(() -> gateway.splices().liveCount() > 0);
+            long relayed = gateway.metrics().registry().find("isthmus.spliced").tag("protocol", "probe")
+                    .tag("direction", "upstream").counter() == null ? 0 : 1;
+            assertThat(writer.isDone()).as("the writer must be blocked by back-pressure").isFalse();
+            long held = alloc.usedDirectMemory() - baseline;
+            assertThat(held).as("direct memory held by the gateway for one stalled pair").isLessThan(16L * 1024 * 1024);
+            assertThat(relayed).isGreaterThanOrEqualTo(0);
+            // Now read: everything arrives, intact, and the writer completes.
+            long[] count = new long[1];
+            var got = digestUntilEof(p.b().in(), count);
+            byte[] sent = writer.get(60, TimeUnit.SECONDS);
+            p.a().shutdownOutput();
+            assertThat(got.get(60, TimeUnit.SECONDS)).isEqualTo(sent);
+            assertThat(count[0]).isEqualTo(want);
+        }
+    }
+
+    @Test
+    void bytesAreCountedWhileTheyMove() throws Exception {
+        var up = gateway.metrics().registry().find("isthmus.spliced").tag("protocol", "probe").tag("direction", "upstream");
+        try (Pair p = pair("")) {
+            double before = up.counter().count();
+            p.a().send(new byte[10_000]);
+            p.b().readExactly(10_000);
+            assertThat(up.counter().count() - before).isEqualTo(10_000);
+        }
+    }
+}

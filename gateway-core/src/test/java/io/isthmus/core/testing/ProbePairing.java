@@ -1,0 +1,56 @@
+package io.isthmus.core.testing;
+
+import io.isthmus.core.http.PlainResponses;
+import io.isthmus.core.spi.ConnectionHandler;
+import io.isthmus.core.spi.Handoff;
+import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.splice.SpliceOptions;
+import io.isthmus.core.splice.TcpEndpoint;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Joins two clients that ask for the same path with {@code Upgrade: probe-pair}: the first waits, the
+ * second gets both a 101 and a splice. {@code ?idle=MILLIS} sets the splice's idle timeout and
+ * {@code ?halfclose=false} turns half-close off.
+ */
+final class ProbePairing implements ConnectionHandler {
+
+    static final String OK = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: probe-pair\r\nConnection: Upgrade\r\n\r\n";
+
+    private final SpliceEngine splices;
+    private final Duration idleTimeout;
+    private final Map<String, TcpEndpoint> waiting = new ConcurrentHashMap<>();
+
+    ProbePairing(SpliceEngine splices, Duration idleTimeout) {
+        this.splices = splices;
+        this.idleTimeout = idleTimeout;
+    }
+
+    @Override
+    public void handle(Handoff handoff) {
+        TcpEndpoint endpoint = TcpEndpoint.adopt(handoff.channel(), handoff.leftover(), 1 << 20);
+        String key = handoff.head().path();
+        TcpEndpoint first = waiting.remove(key);
+        if (first == null) {
+            waiting.put(key, endpoint);
+            handoff.channel().closeFuture().addListener(f -> waiting.remove(key, endpoint));
+            return;
+        }
+        Duration idle = idleTimeout;
+        boolean halfClose = true;
+        for (String param : handoff.head().query().split("&")) {
+            if (param.startsWith("idle=")) {
+                idle = Duration.ofMillis(Long.parseLong(param.substring(5)));
+            } else if (param.equals("halfclose=false")) {
+                halfClose = false;
+            }
+        }
+        SpliceOptions options = SpliceOptions.of("probe", idle).withHalfClose(halfClose);
+        TcpEndpoint second = endpoint;
+        PlainResponses.write(first.channel(), OK);
+        PlainResponses.write(second.channel(), OK);
+        splices.join(first, second, options);
+    }
+}
