@@ -4,12 +4,16 @@ import com.google.inject.AbstractModule;
 import com.typesafe.config.Config;
 import io.isthmus.core.admin.Readiness;
 import io.isthmus.core.config.GatewayConfig;
+import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.transport.Transport;
 import io.netty.channel.EventLoopGroup;
 
-/** What the core offers every plugin's injector: config, metrics, the splice engine, transport and loops. */
+/**
+ * What the core offers every plugin's injector: config, metrics, the splice engine, the egress dialer,
+ * transport and event loops.
+ */
 final class CoreModule extends AbstractModule {
 
     private final Config root;
@@ -19,9 +23,10 @@ final class CoreModule extends AbstractModule {
     private final Transport transport;
     private final EventLoopGroup workers;
     private final Readiness readiness;
+    private final EgressDialer dialer;
 
     CoreModule(Config root, GatewayConfig config, GatewayMetrics metrics, SpliceEngine splices,
-               Transport transport, EventLoopGroup workers, Readiness readiness) {
+               Transport transport, EventLoopGroup workers, Readiness readiness, EgressDialer dialer) {
         this.root = root;
         this.config = config;
         this.metrics = metrics;
@@ -29,6 +34,7 @@ final class CoreModule extends AbstractModule {
         this.transport = transport;
         this.workers = workers;
         this.readiness = readiness;
+        this.dialer = dialer;
     }
 
     @Override
@@ -40,5 +46,6 @@ final class CoreModule extends AbstractModule {
         bind(Transport.class).toInstance(transport);
         bind(EventLoopGroup.class).toInstance(workers);
         bind(Readiness.class).toInstance(readiness);
+        bind(EgressDialer.class).toInstance(dialer);
     }
 }

@@ -8,6 +8,7 @@ import io.isthmus.core.admin.AdminServer;
 import io.isthmus.core.admin.Readiness;
 import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.config.HostPort;
+import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.frontdoor.FrontDoorInitializer;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.router.Router;
@@ -52,12 +53,13 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final Readiness readiness;
     private final List<PluginService> services;
+    private final EgressDialer dialer;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Injector injector, EventLoopGroup acceptors, EventLoopGroup workers,
                     Channel listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
-                    GatewayMetrics metrics, Readiness readiness, List<PluginService> services) {
+                    GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer) {
         this.config = config;
         this.injector = injector;
         this.acceptors = acceptors;
@@ -69,6 +71,7 @@ public final class Gateway implements AutoCloseable {
         this.metrics = metrics;
         this.readiness = readiness;
         this.services = services;
+        this.dialer = dialer;
     }
 
     /** Validates {@code root}, starts every enabled plugin and binds the ports. */
@@ -82,10 +85,11 @@ public final class Gateway implements AutoCloseable {
         int threads = config.eventLoopThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads();
         EventLoopGroup acceptors = transport.newGroup(1, new DefaultThreadFactory("isthmus-accept"));
         EventLoopGroup workers = transport.newGroup(threads, new DefaultThreadFactory("isthmus-io"));
+        EgressDialer dialer = new EgressDialer(transport, workers, config.egress());
         try {
             SpliceEngine splices = new SpliceEngine(config.splice(), metrics, config.logging().accessLog());
             Injector core = Guice.createInjector(Stage.PRODUCTION,
-                    new CoreModule(root, config, metrics, splices, transport, workers, readiness));
+                    new CoreModule(root, config, metrics, splices, transport, workers, readiness, dialer));
             List<PluginCatalog.Started> plugins = validated.plugins().start(core);
             List<Route> routes = new ArrayList<>();
             List<PluginService> services = new ArrayList<>();
@@ -108,7 +112,7 @@ public final class Gateway implements AutoCloseable {
                     ? AdminServer.bind(HostPort.parse(config.admin().listen()).toSocketAddress(), transport, acceptors, metrics, readiness)
                     : null;
             Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
-                    metrics, readiness, services);
+                    metrics, readiness, services, dialer);
             services.forEach(PluginService::start);
             readiness.ready();
             LOG.info("Isthmus {} listening on {} ({}), admin on {}, plugins: {}", BuildInfo.version(),
@@ -117,6 +121,7 @@ public final class Gateway implements AutoCloseable {
                     plugins.stream().map(p -> p.entry().name()).toList());
             return gateway;
         } catch (RuntimeException | InterruptedException e) {
+            dialer.close();
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             metrics.close();
@@ -181,6 +186,7 @@ public final class Gateway implements AutoCloseable {
         splices.abortAll();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         services.forEach(PluginService::stop);
+        dialer.close();
         if (admin != null) {
             admin.close();
         }
