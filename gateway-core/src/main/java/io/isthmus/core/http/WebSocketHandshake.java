@@ -3,9 +3,12 @@ package io.isthmus.core.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -84,8 +87,15 @@ public final class WebSocketHandshake {
                 .allowMaskMismatch(false)
                 .closeOnProtocolViolation(true)
                 .build();
-        channel.pipeline().addFirst(ENCODER, new WebSocket13FrameEncoder(false));
-        channel.pipeline().addFirst(DECODER, new WebSocket13FrameDecoder(decoder));
+        // The codec sits right behind TLS (when present), ahead of whatever the plugin installs.
+        ChannelPipeline p = channel.pipeline();
+        ChannelHandlerContext tls = p.context(SslHandler.class);
+        if (tls != null) {
+            p.addAfter(tls.name(), DECODER, new WebSocket13FrameDecoder(decoder));
+        } else {
+            p.addFirst(DECODER, new WebSocket13FrameDecoder(decoder));
+        }
+        p.addAfter(DECODER, ENCODER, new WebSocket13FrameEncoder(false));
         return written;
     }
 }
