@@ -18,6 +18,7 @@ import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -99,7 +100,7 @@ public final class Gateway implements AutoCloseable {
             }
             Router router = new Router(routes);
             ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
-            Channel listener = new ServerBootstrap()
+            ChannelFuture bound = new ServerBootstrap()
                     .group(acceptors, workers)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
@@ -107,10 +108,20 @@ public final class Gateway implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new FrontDoorInitializer(config, router, metrics.protocol("http"), connections))
-                    .bind(HostPort.parse(config.listen()).toSocketAddress()).sync().channel();
-            AdminServer admin = config.admin().enabled()
-                    ? AdminServer.bind(HostPort.parse(config.admin().listen()).toSocketAddress(), transport, acceptors, metrics, readiness)
-                    : null;
+                    .bind(HostPort.parse(config.listen()).toSocketAddress()).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new ListenFailure("isthmus.listen", config.listen(), bound.cause());
+            }
+            Channel listener = bound.channel();
+            AdminServer admin = null;
+            if (config.admin().enabled()) {
+                try {
+                    admin = AdminServer.bind(HostPort.parse(config.admin().listen()).toSocketAddress(), transport, acceptors, metrics, readiness);
+                } catch (RuntimeException e) {
+                    listener.close();
+                    throw new ListenFailure("isthmus.admin.listen", config.admin().listen(), e);
+                }
+            }
             Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
                     metrics, readiness, services, dialer);
             services.forEach(PluginService::start);
@@ -126,6 +137,14 @@ public final class Gateway implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             metrics.close();
             throw e;
+        }
+    }
+
+    /** The gateway could not bind one of its ports. */
+    public static final class ListenFailure extends RuntimeException {
+        ListenFailure(String key, String address, Throwable cause) {
+            super("cannot listen on " + address + " (" + key + "): "
+                    + (cause == null || cause.getMessage() == null ? "bind failed" : cause.getMessage()), cause);
         }
     }
 

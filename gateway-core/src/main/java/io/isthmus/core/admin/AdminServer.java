@@ -4,6 +4,7 @@ import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -21,9 +22,9 @@ public final class AdminServer {
     }
 
     public static AdminServer bind(InetSocketAddress address, Transport transport, EventLoopGroup group,
-                                   GatewayMetrics metrics, Readiness readiness) throws InterruptedException {
+                                   GatewayMetrics metrics, Readiness readiness) {
         AdminHandler handler = new AdminHandler(metrics, readiness);
-        Channel ch = new ServerBootstrap()
+        ChannelFuture bound = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<>() {
@@ -35,8 +36,11 @@ public final class AdminServer {
                                 .addLast(handler);
                     }
                 })
-                .bind(address).sync().channel();
-        return new AdminServer(ch);
+                .bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException(String.valueOf(bound.cause().getMessage()), bound.cause());
+        }
+        return new AdminServer(bound.channel());
     }
 
     public InetSocketAddress address() {

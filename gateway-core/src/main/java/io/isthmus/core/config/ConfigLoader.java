@@ -38,7 +38,7 @@ public final class ConfigLoader {
             try {
                 operator = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (ConfigException e) {
-                throw new InvalidConfigException(file.toString(), e.getMessage());
+                throw new InvalidConfigException(file.toString(), withoutOrigin(e.getMessage(), file.toString()));
             }
         }
         try {
@@ -76,6 +76,12 @@ public final class ConfigLoader {
             throw new UncheckedIOException(e);
         }
         return all;
+    }
+
+    /** Typesafe's messages start with the file's name, which our message already names. */
+    private static String withoutOrigin(String message, String file) {
+        String m = message == null ? "" : message;
+        return m.startsWith(file + ": ") ? m.substring(file.length() + 2) : m;
     }
 
     private static String pathOf(ConfigException e) {

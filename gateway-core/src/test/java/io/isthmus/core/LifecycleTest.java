@@ -1,0 +1,109 @@
+package io.isthmus.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.isthmus.core.testing.RawClient;
+import io.isthmus.core.testing.TestGateways;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Start-up and drain: readiness, the listener closing, live splices given their deadline. */
+class LifecycleTest {
+
+    private static RawClient[] linkedPair(Gateway g) throws IOException {
+        String head = "GET /pair/" + UUID.randomUUID() + " HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
+        RawClient a = new RawClient(g.address());
+        a.send(head);
+        await().atMost(Duration.ofSeconds(5)).until(() -> g.metrics().protocol("http").activeConnections() >= 1);
+        RawClient b = new RawClient(g.address());
+        b.send(head);
+        a.readHead();
+        b.readHead();
+        return new RawClient[] {a, b};
+    }
+
+    private static boolean accepts(InetSocketAddress address) {
+        try (Socket s = new Socket()) {
+            s.connect(address, 1000);
+            return true;
+        } catch (ConnectException refused) {
+            return false;
+        } catch (IOException other) {
+            return false;
+        }
+    }
+
+    @Test
+    void drainLetsLiveSplicesFinishWithinTheDeadline() throws Exception {
+        Gateway g = TestGateways.start("isthmus.shutdown.drain-timeout = 10s");
+        RawClient[] pair = linkedPair(g);
+        CompletableFuture<Void> drained = CompletableFuture.runAsync(g::shutdown);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !g.isReady());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !accepts(g.address()));
+        // The linked pair still works while draining.
+        pair[0].send("still here");
+        assertThat(new String(pair[1].readExactly(10))).isEqualTo("still here");
+        assertThat(drained).isNotDone();
+        pair[0].close();
+        pair[1].close();
+        drained.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void drainClosesWhatOutlivesTheDeadline() throws Exception {
+        Gateway g = TestGateways.start("isthmus.shutdown.drain-timeout = 300ms");
+        RawClient[] pair = linkedPair(g);
+        long start = System.nanoTime();
+        g.shutdown();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+        assertThat(pair[0].isClosedByPeer()).isTrue();
+        assertThat(pair[1].isClosedByPeer()).isTrue();
+    }
+
+    @Test
+    void startReportsTheBoundAddressesAndIsReady() {
+        try (Gateway g = TestGateways.start("")) {
+            assertThat(g.address().getPort()).isPositive();
+            assertThat(g.adminAddress().getPort()).isPositive();
+            assertThat(g.isReady()).isTrue();
+        }
+    }
+
+    @Test
+    void theAdminListenerCanBeTurnedOff() {
+        try (Gateway g = TestGateways.start("isthmus.admin.enabled = false")) {
+            assertThat(g.adminAddress()).isNull();
+        }
+    }
+
+    @Test
+    void perIpConnectionCapShedsAtAccept() throws Exception {
+        try (Gateway g = TestGateways.start("isthmus.limits.max-connections-per-ip = 2");
+             RawClient a = new RawClient(g.address());
+             RawClient b = new RawClient(g.address());
+             RawClient c = new RawClient(g.address())) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> g.metrics().registry().find("isthmus.rejections")
+                    .tag("reason", "connection_limit_per_ip").counter() != null);
+            // Accepted channels turn active on different event loops, so any one of the three may be the one shed.
+            int open = 0;
+            RawClient survivor = null;
+            for (RawClient client : new RawClient[] {a, b, c}) {
+                if (client.staysSilentFor(300)) {
+                    open++;
+                    survivor = client;
+                }
+            }
+            assertThat(open).isEqualTo(2);
+            survivor.send("GET /info/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(survivor.readToEofAscii()).startsWith("HTTP/1.1 200 ");
+        }
+    }
+}
