@@ -20,8 +20,10 @@ import picocli.CommandLine.Spec;
  * file, environment overrides and defaults merged — with secrets redacted, so it is safe to paste.
  */
 @Command(name = "check-config", mixinStandardHelpOptions = true,
-        description = "Validate a configuration file without binding any port; print the effective "
-                + "configuration with secrets redacted.")
+        header = "Validate a config file; print it with secrets redacted.",
+        description = {"Runs the same validation as `run` (core and every plugin block) without binding any port.",
+            "Prints `configuration OK` and the effective tree (environment > FILE > defaults) as HOCON, "
+                    + "secret values redacted. Exit 0 when valid, 2 with one line naming the key otherwise."})
 public final class CheckConfigCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = "The HOCON file to check.")

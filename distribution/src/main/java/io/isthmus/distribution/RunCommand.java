@@ -18,7 +18,10 @@ import picocli.CommandLine.Option;
  * the JVM then exits 143, which is the normal end of a service (systemd: SuccessExitStatus=143).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Start the gateway and serve until SIGTERM, then drain and exit.")
+        header = "Start the gateway and serve until SIGTERM, then drain and exit.",
+        description = {"Binds isthmus.listen (public) and isthmus.admin.listen (/metrics, /healthz, /readyz).",
+            "On SIGTERM: readiness turns 503, the listener closes, live links get "
+                    + "isthmus.shutdown.drain-timeout, then the JVM exits (143)."})
 public final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
