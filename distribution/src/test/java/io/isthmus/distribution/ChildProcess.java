@@ -99,11 +99,17 @@ final class ChildProcess implements AutoCloseable {
                 + "\n--- stdout\n" + stdout() + "--- stderr\n" + stderr();
     }
 
+    /** SIGTERM first so the child cleans up (nginx stops its workers), then SIGKILL whatever is left. */
     @Override
     public void close() throws InterruptedException {
+        List<ProcessHandle> family = process.descendants().toList();
         if (process.isAlive()) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
         }
+        family.forEach(ProcessHandle::destroyForcibly);
     }
 }
