@@ -131,7 +131,7 @@ public final class Gateway implements AutoCloseable {
                     admin == null ? "off" : admin.address(),
                     plugins.stream().map(p -> p.entry().name()).toList());
             return gateway;
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException e) {
             dialer.close();
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
