@@ -33,6 +33,15 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) {
+        List<String> leaks = drainReports();
+        if (!leaks.isEmpty()) {
+            throw new AssertionError("Netty reported leaked buffers in " + context.getDisplayName() + ":\n"
+                    + String.join("\n---\n", leaks));
+        }
+    }
+
+    /** Collects garbage, polls every detector, and returns (and forgets) the leaks reported so far. */
+    public static List<String> drainReports() {
         for (int round = 0; round < 3; round++) {
             System.gc();
             System.runFinalization();
@@ -43,11 +52,9 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
                 heap.release();
             }
         }
-        if (!LEAKS.isEmpty()) {
-            String report = String.join("\n---\n", LEAKS);
-            LEAKS.clear();
-            throw new AssertionError("Netty reported leaked buffers in " + context.getDisplayName() + ":\n" + report);
-        }
+        List<String> reports = List.copyOf(LEAKS);
+        LEAKS.clear();
+        return reports;
     }
 
     /** Makes every detector record its reports for this guard, beside Netty's own log line. */
