@@ -52,9 +52,24 @@ class CheckConfigCommandTest {
     void anImpossibleValueExitsTwo() throws IOException {
         Cli cli = Cli.run("check-config", write("isthmus.listen = \"nowhere\"\n"));
         assertThat(cli.exitCode()).as(cli.toString()).isEqualTo(2);
-        // Core names the record ("isthmus") for checks in a record's constructor; the value says which key.
         assertThat(cli.err().lines()).singleElement().asString()
-                .startsWith("isthmus: invalid configuration: isthmus").contains("'nowhere'");
+                .startsWith("isthmus: invalid configuration: isthmus.listen (").contains(": 1): ").contains("'nowhere'");
+    }
+
+    @Test
+    void aPluginBlockIsValidatedWithItsKeyPath() throws IOException {
+        Cli cli = Cli.run("check-config", write("isthmus.plugins.bare.prefix = \"bare\"\n"));
+        assertThat(cli.exitCode()).as(cli.toString()).isEqualTo(2);
+        assertThat(cli.err().lines()).singleElement().asString()
+                .startsWith("isthmus: invalid configuration: isthmus.plugins.bare.prefix (").contains("must start with '/'");
+    }
+
+    @Test
+    void anUnknownPluginBlockExitsTwoListingTheKnownPlugins() throws IOException {
+        Cli cli = Cli.run("check-config", write("isthmus.plugins.gopher.enabled = true\n"));
+        assertThat(cli.exitCode()).as(cli.toString()).isEqualTo(2);
+        assertThat(cli.err()).contains("isthmus.plugins.gopher").contains("no such plugin").contains("bare")
+                .contains("rawsocket").contains("wstunnel");
     }
 
     @Test

@@ -87,6 +87,35 @@ class ExecutableIT {
     }
 
     @Test
+    void jsonLoggingWritesOneJsonObjectPerLine() throws Exception {
+        int listen = Loopback.freePort();
+        int admin = Loopback.freePort();
+        Path conf = Files.writeString(dir.resolve("json.conf"), """
+                isthmus {
+                  listen = "127.0.0.1:%d"
+                  admin.listen = "127.0.0.1:%d"
+                  logging.format = json
+                  shutdown.drain-timeout = 1s
+                }
+                """.formatted(listen, admin));
+        try (ChildProcess gateway = ChildProcess.start(dir, Map.of(),
+                List.of(exe.toString(), "run", "--config", conf.toString()))) {
+            await("/healthz answers 200").atMost(START).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .failFast("the gateway exited", () -> !gateway.process().isAlive())
+                    .until(() -> Loopback.get(admin, "/healthz").statusCode() == 200);
+            gateway.process().destroy();
+            gateway.awaitExit(Duration.ofSeconds(1).plus(JVM_EXIT));
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<String> jsonLines = gateway.stdout().lines().filter(l -> l.startsWith("{")).toList();
+            assertThat(jsonLines).as(gateway.toString()).isNotEmpty();
+            for (String line : jsonLines) {
+                assertThat(json.readTree(line).has("message")).as(line).isTrue();
+            }
+            assertThat(jsonLines).anySatisfy(l -> assertThat(json.readTree(l).get("message").asText()).contains("listening on"));
+        }
+    }
+
+    @Test
     void runWithAnInvalidFileExitsTwoNamingTheKeyPath() throws Exception {
         Path conf = Files.writeString(dir.resolve("bad.conf"), "isthmus.limits.max-headerz = 3\n");
         ChildProcess run = ChildProcess.run(dir, JVM_EXIT, exe.toString(), "run", "--config", conf.toString());
