@@ -1,4 +1,4 @@
-package io.isthmus.plugin.bare;
+package io.isthmus.bare;
 
 import io.isthmus.core.egress.EgressRules;
 import io.isthmus.core.config.ConfigValueException;

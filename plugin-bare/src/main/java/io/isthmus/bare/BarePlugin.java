@@ -1,4 +1,4 @@
-package io.isthmus.plugin.bare;
+package io.isthmus.bare;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;

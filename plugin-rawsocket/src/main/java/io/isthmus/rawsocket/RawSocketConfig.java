@@ -1,4 +1,4 @@
-package io.isthmus.plugin.rawsocket;
+package io.isthmus.rawsocket;
 
 import io.isthmus.core.egress.EgressRules;
 import io.isthmus.core.config.ConfigValueException;

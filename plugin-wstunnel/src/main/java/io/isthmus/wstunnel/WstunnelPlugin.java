@@ -1,4 +1,4 @@
-package io.isthmus.plugin.wstunnel;
+package io.isthmus.wstunnel;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;

@@ -1,4 +1,4 @@
-package io.isthmus.plugin.wstunnel;
+package io.isthmus.wstunnel;
 
 import io.isthmus.core.config.ConfigValueException;
 import io.isthmus.core.spi.PluginConfig;

@@ -1,4 +1,4 @@
-package io.isthmus.plugin.rawsocket;
+package io.isthmus.rawsocket;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;
