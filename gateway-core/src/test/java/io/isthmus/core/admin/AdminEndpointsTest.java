@@ -73,6 +73,28 @@ class AdminEndpointsTest {
     }
 
     @Test
+    void spliceMetersHaveTheirDocumentedNames() throws Exception {
+        String head = "GET /pair/metrics-names HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
+        try (RawClient a = new RawClient(gateway.address())) {
+            a.send(head);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> gateway.metrics().protocol("http").activeConnections() >= 1);
+            try (RawClient b = new RawClient(gateway.address())) {
+                b.send(head);
+                a.readHead();
+                b.readHead();
+                a.send("12345");
+                b.readExactly(5);
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 0);
+        assertThat(get("/metrics").body())
+                .contains("isthmus_spliced_bytes_total{direction=\"upstream\",protocol=\"probe\"} 5.0")
+                .contains("isthmus_splices_active{protocol=\"probe\"} 0")
+                .contains("isthmus_splice_duration_seconds_count{protocol=\"probe\"}");
+    }
+
+    @Test
     void unknownAdminPathsAre404() throws Exception {
         assertThat(get("/nope").statusCode()).isEqualTo(404);
     }
