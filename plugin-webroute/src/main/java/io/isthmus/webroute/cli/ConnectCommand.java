@@ -14,8 +14,9 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code isthmus webroute connect URL}: waits for the link, then bridges stdin to the partner and the
- * partner to stdout. At the end of stdin the output is shut down (the partner sees EOF); the command
- * returns when the partner's bytes end.
+ * partner to stdout, returning when the partner's bytes end. The end of stdin is not passed on unless
+ * {@code --half-close} asks: a WebRoute server (the reference, and this gateway by default) closes the
+ * whole pair at one side's FIN, which would cut off an answer still on its way.
  */
 @Command(name = "connect", mixinStandardHelpOptions = true,
         description = "Link stdin/stdout with the WebRoute client that presents the same URL and ID.")
@@ -34,6 +35,9 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "S", description = "idle timeout to ask for once linked, seconds (WebRoute-Timeout)")
     Integer timeoutSeconds;
 
+    @Option(names = "--half-close", description = "at the end of stdin, end the output (the partner sees EOF)")
+    boolean halfClose;
+
     @Override
     public Integer call() {
         WebRouteClient client = WebRouteClient.builder()
@@ -47,7 +51,9 @@ final class ConnectCommand implements Callable<Integer> {
             Thread upstream = new Thread(() -> {
                 try {
                     StreamBridge.copy(parent.stdin, link.output());
-                    link.shutdownOutput();
+                    if (halfClose) {
+                        link.shutdownOutput();
+                    }
                 } catch (IOException | UnsupportedOperationException e) {
                     // The link ended first, or TLS cannot half-close: the downstream copy ends it.
                 }
