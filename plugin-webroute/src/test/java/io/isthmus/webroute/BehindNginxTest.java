@@ -22,12 +22,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The whole flow through a real nginx reverse proxy in front of the gateway (HTTP/1.1 upstream, Upgrade
  * and Connection passed on, no buffering). nginx rewrites the 101's other headers but passes
  * Sec-WebRoute-Accept, which is all the reference client checks.
  */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BehindNginxTest {
 
     static Gateway gateway;

@@ -17,9 +17,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Caps on waiting clients (global and per address: 503 and close) and the optional access rule. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LimitsAndAccessTest {
 
     /** A socket from a chosen loopback source address (all of 127/8 is loopback on Linux). */

@@ -20,12 +20,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The 101 never shares a read with passthrough bytes, and the link's idle timeout is the negotiated one.
  * The grace is 100 ms here (25 ms by default) so that a test thread the scheduler delays still reads the
  * 101 alone.
  */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LinkTimingTest {
 
     static Gateway gateway;

@@ -29,9 +29,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /** {@code isthmus webroute connect} and {@code forward}, run in-process with their streams injected. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebRouteCliTest {
 
     static Gateway gateway;

@@ -23,8 +23,10 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The Java client against the gateway, against a scripted server, and through a two-hop chain. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebRouteClientTest {
 
     static Gateway gateway;

@@ -21,12 +21,14 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * wrs:// against the gateway's sniffed TLS on the same port as plain wr://, with a throw-away certificate
  * made by the JDK's keytool (so no package beyond the JDK is needed). A plain wr:// client links with it.
  */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebRouteTlsTest {
 
     @TempDir
