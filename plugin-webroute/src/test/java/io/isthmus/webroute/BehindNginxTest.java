@@ -61,6 +61,7 @@ class BehindNginxTest {
     }
 
     @Test
+    @SuppressWarnings("try") // one side closes early on purpose
     void rawClientsLinkAndPassBytesBothWaysThenEof() throws Exception {
         try (RawClient a = viaNginx(request("nginx1"))) {
             awaitWaiting(gateway, 1);

@@ -95,6 +95,7 @@ class PassthroughTest {
     @ParameterizedTest(name = "{0} bytes each way")
     @ValueSource(longs = {1, 8191, 65_537, 3_000_017, 256L * 1024 * 1024})
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    @SuppressWarnings("try") // one side closes early on purpose
     void randomBytesArriveIntactBothWays(long size) throws Exception {
         String name = "bulk" + size;
         try (RawClient a = park(gateway, request(name)); RawClient b = send(gateway, request(name))) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class WebRouteHandshakeTest {
 
     static RequestHead head(String method, String target, String... fields) {
-        HttpHeaders headers = new DefaultHttpHeaders(false);
+        HttpHeaders headers = new DefaultHttpHeaders();
         for (int i = 0; i < fields.length; i += 2) {
             headers.add(fields[i], fields[i + 1]);
         }
