@@ -15,8 +15,8 @@ import java.util.function.Consumer;
 
 /**
  * Joins a local TCP port to a WebRoute: each accepted local connection becomes one WebRoute connection
- * (the same URL and ID each time), and bytes are copied both ways until either side ends; then both
- * sockets close. Two threads per forwarded connection: this is a client tool, not a server.
+ * (the same URL and ID each time). Bytes are copied both ways; the local side's end is passed on as a
+ * FIN, and the partner's end ends the forwarded connection; then both sockets close. Two threads per forwarded connection: this is a client tool, not a server.
  */
 public final class WebRouteForwarder implements Closeable {
 
@@ -93,6 +93,9 @@ public final class WebRouteForwarder implements Closeable {
             try {
                 StreamBridge.copy(tunnel.input(), local.getOutputStream());
                 local.shutdownOutput();
+                // The partner's end ends the forwarded connection: unblock the copy from the local side
+                // too, or a local program that never closes would hold this thread forever.
+                local.shutdownInput();
             } catch (IOException e) {
                 closeQuietly(local);
             }
