@@ -69,15 +69,35 @@ class RemotedConformanceTest {
 
     @Test
     void case18_missingOrWrongKeyGets403Json() throws IOException {
-        for (String key : new String[] {null, "wrong-key-0123456789abcdef"}) {
-            String response = exchange(webRoute("/test/path/", key, "X", ""));
+        String[] requests = {
+                "GET /test/path/ HTTP/1.1\r\nHost: h\r\n\r\n",
+                webRoute("/test/path/", "wrong-key-0123456789abcdef", "X", ""),
+                "GET /test/path/ HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nOrigin: http://h\r\n"
+                        + "Sec-WebSocket-Key: " + RawWebSocket.key() + "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                // A key in the query string does not count.
+                "GET /x/?X-Remoted-APIKey=" + CK + " HTTP/1.1\r\nHost: h\r\n\r\n",
+        };
+        for (String request : requests) {
+            String response = exchange(request);
             assertThat(response).startsWith("HTTP/1.1 403 Forbidden\r\n").contains("Content-Type: application/json\r\n")
                     .contains("Expires: Tue, 03 Jul 2001 06:00:00 GMT\r\n")
                     .contains("Cache-Control: max-age=0, no-cache, must-revalidate, proxy-revalidate\r\n");
             assertThat(body(response)).isEqualTo(RemotedReplies.INVALID_KEY);
         }
-        // A key in the query string does not count.
-        assertThat(exchange("GET /x/?X-Remoted-APIKey=" + CK + " HTTP/1.1\r\nHost: h\r\n\r\n")).startsWith("HTTP/1.1 403 ");
+    }
+
+    @Test
+    void case18_onItsOwnPrefixAnUnkeyedWebRouteUpgradeGets403Too() throws IOException {
+        // On a shared prefix an unkeyed WebRoute upgrade is a plain WebRoute client; under a prefix of its own
+        // Remoted answers every request as the reference server does.
+        try (Gateway own = TestGateways.start("isthmus.plugins.remoted { prefix = \"/remoted/\", server-keys = [\"" + SK
+                + "\"], client-keys = [\"" + CK + "\"] }");
+             RawClient c = new RawClient(own.address())) {
+            c.send(webRoute("/remoted/test/", null, "X", ""));
+            String response = c.readToEofAscii();
+            assertThat(response).startsWith("HTTP/1.1 403 Forbidden\r\n");
+            assertThat(body(response)).isEqualTo(RemotedReplies.INVALID_KEY);
+        }
     }
 
     @Test
