@@ -89,8 +89,12 @@ final class RemotedHandler implements ConnectionHandler {
             server.announce(notification(handoff.client(), request));
             metrics.handshake("client_announced");
         } else if (arrival instanceof Arrival.Refused refused) {
-            RemotedReplies.json(handoff.channel(), 503, "Service Unavailable",
-                    "{\"success\":false,\"error\":\"Too many clients are waiting.\",\"errorcode\":\"" + refused.reason().label() + "\"}");
+            switch (refused.reason()) {
+                // The reference would link two clients with one ID to each other; here the ID is simply in use.
+                case SLOT_TAKEN -> RemotedReplies.json(handoff.channel(), 409, "Conflict", RemotedReplies.ID_IN_USE);
+                case GONE -> handoff.channel().close();
+                default -> RemotedReplies.json(handoff.channel(), 503, "Service Unavailable", RemotedReplies.BUSY);
+            }
         }
     }
 
@@ -158,15 +162,13 @@ final class RemotedHandler implements ConnectionHandler {
             refuse(handoff, "path_taken", RemotedReplies::expectedWebSocketOrWebRoute);
             return;
         }
+        // Active before the 101 is written: on the event loop the write reaches the wire at once, and the server
+        // may tell a client to come before this task continues. A 101 that fails to go out closes the channel,
+        // which ends the registration.
+        server.activate();
+        metrics.handshake("server_registered");
         WebSocketHandshake.complete(channel, head, null, config.maxFramePayload().toIntBytes())
-                .addListener((ChannelFutureListener) f -> {
-                    if (f.isSuccess()) {
-                        server.activate();
-                        metrics.handshake("server_registered");
-                    } else {
-                        channel.close();
-                    }
-                });
+                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         long dead = config.deadPeerTimeout().toMillis();
         channel.pipeline().addLast(new IdleStateHandler(dead, 0, config.pingInterval().toMillis(), TimeUnit.MILLISECONDS));
         channel.pipeline().addLast(new RegistrationSocket());

@@ -26,6 +26,12 @@ final class RemotedReplies {
     static final String EXPECTED_WS_OR_WEBROUTE = "{\"success\":false,\"error\":\"Invalid request.  Expected WebSocket or WebRoute upgrade.\","
             + "\"errorcode\":\"invalid_request\"}";
 
+    /** Our own refusals (the reference has none): same JSON shape. */
+    static final String ID_IN_USE = "{\"success\":false,\"error\":\"Another client is waiting with this WebRoute-ID.\","
+            + "\"errorcode\":\"id_in_use\"}";
+    static final String BUSY = "{\"success\":false,\"error\":\"Too many clients are waiting; try again later.\","
+            + "\"errorcode\":\"busy\"}";
+
     static final String WS_BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
     static final String WS_UPGRADE_REQUIRED = "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nConnection: close\r\n\r\n";
     static final String WS_FORBIDDEN = "HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n";

@@ -197,7 +197,9 @@ class RemotedConformanceTest {
             b.send(webRoute(path, CK, "SAME", ""));
             // The reference links two clients with one ID to each other; here the second is refused (the
             // first holds the slot) and neither ever sees a 101.
-            assertThat(b.readToEofAscii()).doesNotStartWith("HTTP/1.1 101");
+            String refused = b.readToEofAscii();
+            assertThat(refused).startsWith("HTTP/1.1 409 Conflict\r\n");
+            assertThat(body(refused)).isEqualTo(RemotedReplies.ID_IN_USE);
         }
     }
 
@@ -238,6 +240,33 @@ class RemotedConformanceTest {
             RawWebSocket.Frame pong = readNonPing(ws);
             assertThat(pong.opcode()).isEqualTo(10);
             assertThat(pong.text()).isEqualTo("1795316190");
+        }
+    }
+
+    @Test
+    void aRegistrationThatAnswersNothingIsDroppedAfterTheDeadPeerTimeout() throws IOException {
+        try (Gateway strict = TestGateways.start("isthmus.plugins.remoted { server-keys = [\"" + SK + "\"], client-keys = [\""
+                + CK + "\"], ping-interval = 300ms, dead-peer-timeout = 1s }")) {
+            String path = uniquePath();
+            RawWebSocket silent = RawWebSocket.open(strict.address(), path, "X-Remoted-APIKey: " + SK + "\r\nOrigin: http://h\r\n");
+            assertThat(silent.responseHead).startsWith("HTTP/1.1 101 ");
+            long start = System.nanoTime();
+            // This client never answers the pings; the gateway gives up on it after the dead-peer timeout.
+            int frames = 0;
+            try {
+                while (frames < 50) {
+                    silent.read();
+                    frames++;
+                }
+            } catch (java.io.EOFException | java.net.SocketException closed) {
+                // Expected: the gateway closed the registration.
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(800), Duration.ofSeconds(5));
+            try (RawClient c = new RawClient(strict.address())) {
+                c.send(webRoute(path, CK, "X", ""));
+                assertThat(c.readToEofAscii()).startsWith("HTTP/1.1 502 ");
+            }
+            silent.close();
         }
     }
 
