@@ -40,8 +40,10 @@ public final class WebRouteClient {
     private final Duration connectTimeout;
     private final Duration linkWait;
     private final SSLSocketFactory tls;
+    private final String extraHeaders;
 
     private WebRouteClient(Builder b) {
+        this.extraHeaders = b.headers.toString();
         this.id = b.id;
         this.timeoutSeconds = b.timeoutSeconds;
         this.connectTimeout = b.connectTimeout;
@@ -129,6 +131,7 @@ public final class WebRouteClient {
                 + "Host: " + hop.hostHeader() + "\r\n"
                 + "Connection: keep-alive, Upgrade\r\n"
                 + "User-Agent: isthmus-webroute\r\n"
+                + extraHeaders
                 + "WebRoute-Version: 1\r\n"
                 + "WebRoute-ID: ").getBytes(StandardCharsets.UTF_8));
         request.writeBytes(idBytes);
@@ -209,6 +212,19 @@ public final class WebRouteClient {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration linkWait = Duration.ofSeconds(75);
         private SSLSocketFactory tls;
+        private final StringBuilder headers = new StringBuilder();
+
+        /**
+         * Adds a request header to every hop (Remoted's {@code X-Remoted-APIKey}); a name or value with a
+         * line break or control character is refused.
+         */
+        public Builder header(String name, String value) {
+            if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+") || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("not a valid header: " + name);
+            }
+            headers.append(name).append(": ").append(value).append("\r\n");
+            return this;
+        }
 
         /** The WebRoute-ID; a random one ({@link #randomId()}) when not set. */
         public Builder id(String id) {

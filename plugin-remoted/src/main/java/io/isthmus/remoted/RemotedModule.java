@@ -1,0 +1,102 @@
+package io.isthmus.remoted;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
+import io.isthmus.core.config.GatewayConfig;
+import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.spi.PluginService;
+import io.isthmus.core.spi.Route;
+import io.isthmus.core.spi.RouteCondition;
+import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.webroute.pairing.PairingLimits;
+import io.isthmus.webroute.pairing.PairingMetrics;
+import io.isthmus.webroute.pairing.PairingRegistry;
+import io.isthmus.webroute.pairing.Rendezvous;
+import io.isthmus.webroute.pairing.WebRouteLink;
+import java.time.Duration;
+
+/**
+ * Wires Remoted: its keys, the server registry, and a pairing registry of its own (plugin-webroute's
+ * classes, a separate instance: Remoted clients never meet plain WebRoute peers).
+ */
+final class RemotedModule extends AbstractModule {
+
+    /** WebRoute's default grace before forwarded bytes follow a 101 (see plugin-webroute). */
+    private static final Duration LINK_GRACE = Duration.ofMillis(25);
+    private static final int HOLD_LIMIT = 64 * 1024;
+
+    private final RemotedConfig config;
+
+    RemotedModule(RemotedConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    protected void configure() {
+        Multibinder.newSetBinder(binder(), Route.class);
+        Multibinder.newSetBinder(binder(), PluginService.class);
+    }
+
+    @Provides
+    @Singleton
+    RemotedKeys keys() {
+        return new RemotedKeys(config);
+    }
+
+    @Provides
+    @Singleton
+    Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics) {
+        PairingRegistry registry = new PairingRegistry(new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()));
+        PairingMetrics metrics = new PairingMetrics(gatewayMetrics.protocol(RemotedPlugin.NAME), registry);
+        WebRouteLink link = new WebRouteLink(splices, metrics, config.waitTimeout(), LINK_GRACE, true);
+        return new Rendezvous(registry, link, metrics, config.waitTimeout(), HOLD_LIMIT);
+    }
+
+    @Provides
+    @Singleton
+    ServerRegistry servers() {
+        return new ServerRegistry();
+    }
+
+    @Provides
+    @Singleton
+    RemotedHandler handler(RemotedKeys keys, ServerRegistry servers, Rendezvous rendezvous, GatewayMetrics metrics) {
+        return new RemotedHandler(keys.apiKeys(), servers, rendezvous, config, metrics.protocol(RemotedPlugin.NAME));
+    }
+
+    /** Keyed WebRoute requests: client arrivals and server connect-backs, ahead of plain WebRoute. */
+    @ProvidesIntoSet
+    Route keyedWebRoute(RemotedHandler handler) {
+        return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.upgrade("webroute").andHeader("x-remoted-apikey"), handler);
+    }
+
+    /** Everything else under the prefix that is not plain WebRoute: registrations and the reference's refusals. */
+    @ProvidesIntoSet
+    Route everythingElse(RemotedHandler handler) {
+        return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.any(), handler);
+    }
+
+    @ProvidesIntoSet
+    PluginService lifecycle(RemotedKeys keys, Rendezvous rendezvous, GatewayConfig gateway) {
+        return new PluginService() {
+            @Override
+            public void start() {
+                String text = keys.announcement(gateway.listen());
+                if (!text.isEmpty()) {
+                    // Printed once, on standard output and never through a logger, so it reaches the operator
+                    // who started the gateway and no log file.
+                    System.out.print(text);
+                    System.out.flush();
+                }
+            }
+
+            @Override
+            public void drain() {
+                rendezvous.drain();
+            }
+        };
+    }
+}
