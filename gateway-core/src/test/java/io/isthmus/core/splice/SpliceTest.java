@@ -32,7 +32,7 @@ class SpliceTest {
 
     @BeforeAll
     static void start() {
-        gateway = TestGateways.start("isthmus.logging.access-log = true");
+        gateway = TestGateways.start("");
     }
 
     @AfterAll
