@@ -108,7 +108,9 @@ final class KernelSplice {
                 return;
             }
             Throwable cause = f.cause();
-            boolean noPipe = cause != null && String.valueOf(cause.getMessage()).startsWith("pipe");
+            // Netty names the failing call first: "newPipe(..) failed with error(-24): Too many open files".
+            String message = cause == null ? "" : String.valueOf(cause.getMessage());
+            boolean noPipe = message.startsWith("newPipe") || message.startsWith("pipe");
             LOG.debug("zero-copy chunk failed, copying instead: {}", cause == null ? "?" : cause.toString());
             stop();
             fallback.accept(noPipe ? 1 : 0);

@@ -25,7 +25,7 @@ class ZeroCopySpliceTest extends SpliceTest {
                 isthmus.logging.access-log = true
                 isthmus.transport = epoll
                 isthmus.splice.zero-copy = true
-                isthmus.splice.max-read-size = 256k
+                isthmus.splice.max-read-size = 64k
                 """;
     }
 
