@@ -2,8 +2,8 @@ package io.isthmus.core.splice;
 
 import io.isthmus.core.transport.ReadBufferAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,10 +58,11 @@ final class KernelSplice {
         private final AbstractEpollStreamChannel in;
         private final AbstractEpollStreamChannel out;
         private final int chunk;
-        private final IntConsumer fallback;
+        private final Consumer<String> fallback;
         private boolean splicing;
 
-        Direction(ChannelEndpoint source, ChannelEndpoint target, int chunk, IntConsumer fallback) {
+        /** {@code fallback} hears why this direction went back to copying: {@code pipe} or {@code error}. */
+        Direction(ChannelEndpoint source, ChannelEndpoint target, int chunk, Consumer<String> fallback) {
             this.source = source;
             this.in = (AbstractEpollStreamChannel) source.channel();
             this.out = (AbstractEpollStreamChannel) target.channel();
@@ -113,7 +114,7 @@ final class KernelSplice {
             boolean noPipe = message.startsWith("newPipe") || message.startsWith("pipe");
             LOG.debug("zero-copy chunk failed, copying instead: {}", cause == null ? "?" : cause.toString());
             stop();
-            fallback.accept(noPipe ? 1 : 0);
+            fallback.accept(noPipe ? "pipe" : "error");
         }
 
         private void finSeen() {

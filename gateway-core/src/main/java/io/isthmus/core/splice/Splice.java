@@ -102,8 +102,8 @@ public final class Splice {
         // On the one event loop of both channels from here on.
         ChannelEndpoint ca = (ChannelEndpoint) a;
         ChannelEndpoint cb = (ChannelEndpoint) b;
-        up.kernel = new KernelSplice.Direction(ca, cb, zeroCopyChunk, noPipe -> zeroCopyFallback(noPipe == 1 ? "pipe" : "error"));
-        down.kernel = new KernelSplice.Direction(cb, ca, zeroCopyChunk, noPipe -> zeroCopyFallback(noPipe == 1 ? "pipe" : "error"));
+        up.kernel = new KernelSplice.Direction(ca, cb, zeroCopyChunk, this::zeroCopyFallback);
+        down.kernel = new KernelSplice.Direction(cb, ca, zeroCopyChunk, this::zeroCopyFallback);
         up.kernel.prepare(up::spliced);
         down.kernel.prepare(down::spliced);
         mode = SPLICE;
