@@ -7,12 +7,14 @@ import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.transport.ChannelSettings;
 import io.isthmus.core.transport.Transport;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 
 /**
  * What the core offers every plugin's injector: config, metrics, the splice engine, the egress dialer,
- * transport and event loops.
+ * transport, channel settings (the one buffer allocator) and event loops.
  */
 final class CoreModule extends AbstractModule {
 
@@ -21,17 +23,19 @@ final class CoreModule extends AbstractModule {
     private final GatewayMetrics metrics;
     private final SpliceEngine splices;
     private final Transport transport;
+    private final ChannelSettings channels;
     private final EventLoopGroup workers;
     private final Readiness readiness;
     private final EgressDialer dialer;
 
     CoreModule(Config root, GatewayConfig config, GatewayMetrics metrics, SpliceEngine splices,
-               Transport transport, EventLoopGroup workers, Readiness readiness, EgressDialer dialer) {
+               Transport transport, ChannelSettings channels, EventLoopGroup workers, Readiness readiness, EgressDialer dialer) {
         this.root = root;
         this.config = config;
         this.metrics = metrics;
         this.splices = splices;
         this.transport = transport;
+        this.channels = channels;
         this.workers = workers;
         this.readiness = readiness;
         this.dialer = dialer;
@@ -44,6 +48,8 @@ final class CoreModule extends AbstractModule {
         bind(GatewayMetrics.class).toInstance(metrics);
         bind(SpliceEngine.class).toInstance(splices);
         bind(Transport.class).toInstance(transport);
+        bind(ChannelSettings.class).toInstance(channels);
+        bind(ByteBufAllocator.class).toInstance(channels.allocator());
         bind(EventLoopGroup.class).toInstance(workers);
         bind(Readiness.class).toInstance(readiness);
         bind(EgressDialer.class).toInstance(dialer);

@@ -15,6 +15,8 @@ import io.isthmus.core.router.Router;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
 import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.transport.BufferAllocator;
+import io.isthmus.core.transport.ChannelSettings;
 import io.isthmus.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -80,17 +82,18 @@ public final class Gateway implements AutoCloseable {
         ValidatedConfig validated = ValidatedConfig.of(root);
         GatewayConfig config = validated.core();
         LoggingSetup.apply(config.logging());
-        Transport transport = Transport.choose(config.transport());
-        GatewayMetrics metrics = new GatewayMetrics(BuildInfo.version());
+        Transport transport = Transport.select(config.transport());
+        ChannelSettings channels = channelSettings(config);
+        GatewayMetrics metrics = new GatewayMetrics(BuildInfo.version(), channels.allocator());
         Readiness readiness = new Readiness();
         int threads = config.eventLoopThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads();
         EventLoopGroup acceptors = transport.newGroup(1, new DefaultThreadFactory("isthmus-accept"));
         EventLoopGroup workers = transport.newGroup(threads, new DefaultThreadFactory("isthmus-io"));
-        EgressDialer dialer = new EgressDialer(transport, workers, config.egress());
+        EgressDialer dialer = new EgressDialer(transport, workers, config.egress(), channels);
         try {
             SpliceEngine splices = new SpliceEngine(config.splice(), metrics, config.logging().accessLog());
             Injector core = Guice.createInjector(Stage.PRODUCTION,
-                    new CoreModule(root, config, metrics, splices, transport, workers, readiness, dialer));
+                    new CoreModule(root, config, metrics, splices, transport, channels, workers, readiness, dialer));
             List<PluginCatalog.Started> plugins = validated.plugins().start(core);
             List<Route> routes = new ArrayList<>();
             List<PluginService> services = new ArrayList<>();
@@ -100,14 +103,15 @@ public final class Gateway implements AutoCloseable {
             }
             Router router = new Router(routes);
             ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
-            ChannelFuture bound = new ServerBootstrap()
+            ChannelFuture bound = channels.applyTo(new ServerBootstrap())
                     .group(acceptors, workers)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    .childHandler(new FrontDoorInitializer(config, router, metrics.protocol("http"), connections))
+                    .childHandler(channels.perConnection(
+                            new FrontDoorInitializer(config, router, metrics.protocol("http"), connections)))
                     .bind(HostPort.parse(config.listen()).toSocketAddress()).awaitUninterruptibly();
             if (!bound.isSuccess()) {
                 throw new ListenFailure("isthmus.listen", config.listen(), bound.cause());
@@ -116,7 +120,8 @@ public final class Gateway implements AutoCloseable {
             AdminServer admin = null;
             if (config.admin().enabled()) {
                 try {
-                    admin = AdminServer.bind(HostPort.parse(config.admin().listen()).toSocketAddress(), transport, acceptors, metrics, readiness);
+                    admin = AdminServer.bind(HostPort.parse(config.admin().listen()).toSocketAddress(), transport, acceptors,
+                            channels.allocator(), metrics, readiness);
                 } catch (RuntimeException e) {
                     listener.close();
                     throw new ListenFailure("isthmus.admin.listen", config.admin().listen(), e);
@@ -146,6 +151,20 @@ public final class Gateway implements AutoCloseable {
             super("cannot listen on " + address + " (" + key + "): "
                     + (cause == null || cause.getMessage() == null ? "bind failed" : cause.getMessage()), cause);
         }
+    }
+
+    private static ChannelSettings channelSettings(GatewayConfig config) {
+        BufferAllocator allocator = BufferAllocator.named(config.allocator());
+        GatewayConfig.SpliceConfig splice = config.splice();
+        LOG.info("buffer allocator {}, reads of {} to {} bytes", allocator.configName(),
+                splice.minReadSize().bytes(), splice.maxReadSize().bytes());
+        return new ChannelSettings(allocator.instance(), splice.minReadSize().toIntBytes(),
+                splice.initialReadSize().toIntBytes(), splice.maxReadSize().toIntBytes());
+    }
+
+    /** The buffer allocator and read sizes every channel of this gateway uses. */
+    public ChannelSettings channels() {
+        return injector.getInstance(ChannelSettings.class);
     }
 
     public InetSocketAddress address() {

@@ -3,9 +3,11 @@ package io.isthmus.core.admin;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -23,10 +25,18 @@ public final class AdminServer {
 
     public static AdminServer bind(InetSocketAddress address, Transport transport, EventLoopGroup group,
                                    GatewayMetrics metrics, Readiness readiness) {
+        return bind(address, transport, group, ByteBufAllocator.DEFAULT, metrics, readiness);
+    }
+
+    /** With the gateway's one buffer allocator on the listener and its connections. */
+    public static AdminServer bind(InetSocketAddress address, Transport transport, EventLoopGroup group,
+                                   ByteBufAllocator allocator, GatewayMetrics metrics, Readiness readiness) {
         AdminHandler handler = new AdminHandler(metrics, readiness);
         ChannelFuture bound = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
+                .option(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel c) {

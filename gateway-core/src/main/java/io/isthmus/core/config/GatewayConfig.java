@@ -11,6 +11,7 @@ import io.isthmus.core.egress.EgressConfig;
 public record GatewayConfig(
         String listen,
         String transport,
+        String allocator,
         int eventLoopThreads,
         AdminConfig admin,
         TlsConfig tls,
@@ -26,6 +27,11 @@ public record GatewayConfig(
             io.isthmus.core.transport.Transport.choose(transport);
         } catch (IllegalArgumentException e) {
             throw new ConfigValueException("transport", e.getMessage());
+        }
+        try {
+            io.isthmus.core.transport.BufferAllocator.named(allocator);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigValueException("allocator", e.getMessage());
         }
         require(eventLoopThreads >= 0, "event-loop-threads", "must be 0 (one per core) or more");
     }
@@ -56,11 +62,22 @@ public record GatewayConfig(
         }
     }
 
-    /** Defaults of the splice engine; a plugin may pass its own idle timeout per splice. */
-    public record SpliceConfig(java.time.Duration idleTimeout, ByteSize lowWaterMark, ByteSize highWaterMark) {
+    /**
+     * Defaults of the splice engine; a plugin may pass its own idle timeout per splice. The read sizes apply
+     * to every TCP channel the gateway opens or accepts, since any of them may end up in a splice.
+     */
+    public record SpliceConfig(java.time.Duration idleTimeout, ByteSize lowWaterMark, ByteSize highWaterMark,
+                               ByteSize minReadSize, ByteSize initialReadSize, ByteSize maxReadSize,
+                               boolean sameEventLoop, boolean zeroCopy, ByteSize zeroCopyChunk) {
         public SpliceConfig {
             require(lowWaterMark.bytes() <= highWaterMark.bytes(), "low-water-mark", "low-water-mark must not exceed high-water-mark");
             require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive");
+            require(minReadSize.bytes() >= 64, "min-read-size", "must be at least 64 bytes");
+            require(initialReadSize.bytes() >= minReadSize.bytes(), "initial-read-size", "must be at least min-read-size");
+            require(maxReadSize.bytes() >= initialReadSize.bytes(), "max-read-size", "must be at least initial-read-size");
+            require(maxReadSize.bytes() <= 16L << 20, "max-read-size", "must be at most 16m");
+            require(zeroCopyChunk.bytes() >= 64 * 1024 && zeroCopyChunk.bytes() <= 1L << 30, "zero-copy-chunk",
+                    "must be between 64k and 1g");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.isthmus.core.egress;
 
 import io.isthmus.core.metrics.ProtocolMetrics;
+import io.isthmus.core.transport.ChannelSettings;
 import io.isthmus.core.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -43,17 +44,29 @@ public final class EgressDialer implements AutoCloseable {
 
     private final Transport transport;
     private final EventLoopGroup group;
+    private final ChannelSettings channels;
     private final long connectTimeoutNanos;
     private final DnsAddressResolverGroup resolvers;
 
     public EgressDialer(Transport transport, EventLoopGroup group, EgressConfig config) {
-        this(transport, group, config, DnsServerAddressStreamProviders.platformDefault());
+        this(transport, group, config, ChannelSettings.nettyDefaults());
+    }
+
+    /** With the gateway's channel settings (allocator, read sizes) on every dialed channel. */
+    public EgressDialer(Transport transport, EventLoopGroup group, EgressConfig config, ChannelSettings channels) {
+        this(transport, group, config, channels, DnsServerAddressStreamProviders.platformDefault());
     }
 
     /** With explicit name servers: tests answer DNS from loopback. */
     EgressDialer(Transport transport, EventLoopGroup group, EgressConfig config, DnsServerAddressStreamProvider nameServers) {
+        this(transport, group, config, ChannelSettings.nettyDefaults(), nameServers);
+    }
+
+    private EgressDialer(Transport transport, EventLoopGroup group, EgressConfig config, ChannelSettings channels,
+                         DnsServerAddressStreamProvider nameServers) {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.group = Objects.requireNonNull(group, "group");
+        this.channels = Objects.requireNonNull(channels, "channels");
         this.connectTimeoutNanos = config.connectTimeout().toNanos();
         DnsNameResolverBuilder resolver = new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannel())
@@ -200,8 +213,11 @@ public final class EgressDialer implements AutoCloseable {
                     // Only checked addresses reach here; nothing may resolve a name again.
                     .disableResolver()
                     .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.ALLOCATOR, channels.allocator())
                     .handler(initializer);
             if (stream) {
+                // The gateway's allocator and a read allocator of this channel's own.
+                channels.applyTo(bootstrap);
                 bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, remainingMillis))
                         .option(ChannelOption.TCP_NODELAY, true);
             }

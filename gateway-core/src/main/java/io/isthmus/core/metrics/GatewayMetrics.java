@@ -16,14 +16,23 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
-/** The one Prometheus registry, with JVM, process and Netty allocator meters, and a {@link ProtocolMetrics} per protocol. */
+/**
+ * The one Prometheus registry, with JVM, process and Netty allocator meters (for the allocator every
+ * gateway channel uses), and a {@link ProtocolMetrics} per protocol.
+ */
 public final class GatewayMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentMap<String, ProtocolMetrics> protocols = new ConcurrentHashMap<>();
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
+    /** With Netty's default allocator's memory (tests and tools that build no channels of their own). */
     public GatewayMetrics(String version) {
+        this(version, ByteBufAllocator.DEFAULT);
+    }
+
+    /** With {@code allocator}'s memory: the instance the gateway sets on every bootstrap. */
+    public GatewayMetrics(String version, ByteBufAllocator allocator) {
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -33,7 +42,7 @@ public final class GatewayMetrics implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         Gauge.builder("isthmus.build.info", () -> 1).tag("version", version)
                 .description("Always 1; the version label says what runs").register(registry);
-        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+        if (allocator instanceof ByteBufAllocatorMetricProvider provider) {
             new NettyAllocatorMetrics(provider).bindTo(registry);
         }
     }

@@ -9,7 +9,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 
 /**
  * An endpoint that is a whole Netty channel (TCP, WebSocket). Its handler is installed when the plugin
@@ -80,6 +83,90 @@ public abstract class ChannelEndpoint implements Endpoint {
         return channel.eventLoop();
     }
 
+    /**
+     * Moves the channel onto {@code target} (deregister, then register there) so that one thread serves
+     * both sides of a splice. Call before {@link #open}: what the handler holds stays in the pipeline and is
+     * delivered by {@code open}, and whatever the socket receives meanwhile waits in the kernel until the
+     * channel is registered again (Netty reads again on re-registration when auto-read is on). The future
+     * says whether the channel now lives on {@code target}; on failure it stays where it was, or is closed
+     * when it cannot go back.
+     *
+     * <p>Only epoll and NIO channels move: their reads wait in the kernel while unregistered. An io_uring
+     * channel keeps a read submitted to its old ring, whose completion would land on the old loop (bytes
+     * then stall: seen with Netty 4.2.18), so it stays where it is.
+     */
+    Future<Boolean> moveTo(EventLoop target) {
+        Promise<Boolean> moved = target.newPromise();
+        EventLoop home = channel.eventLoop();
+        Runnable move = () -> {
+            if (!movable(channel) || !channel.isRegistered() || !channel.isOpen()) {
+                moved.setSuccess(false);
+                return;
+            }
+            channel.deregister().addListener(gone -> {
+                if (!gone.isSuccess()) {
+                    moved.setSuccess(false);
+                    return;
+                }
+                target.register(channel).addListener(there -> {
+                    if (there.isSuccess()) {
+                        resumeAfterMove();
+                        moved.setSuccess(true);
+                        return;
+                    }
+                    if (!channel.isOpen()) {
+                        dropHeldOfDeadChannel();
+                        moved.setSuccess(false);
+                        return;
+                    }
+                    home.register(channel).addListener(back -> {
+                        if (back.isSuccess()) {
+                            resumeAfterMove();
+                        } else {
+                            channel.close();
+                            dropHeldOfDeadChannel();
+                        }
+                        moved.setSuccess(false);
+                    });
+                });
+            });
+        };
+        if (home.inEventLoop()) {
+            move.run();
+        } else {
+            home.execute(move);
+        }
+        return moved;
+    }
+
+    private static boolean movable(Channel channel) {
+        return channel instanceof io.netty.channel.epoll.AbstractEpollStreamChannel
+                || channel instanceof io.netty.channel.nio.AbstractNioChannel;
+    }
+
+    /**
+     * Re-registration starts the transport's interest set afresh: reads resume by themselves when auto-read
+     * is on, but a write that was waiting for the socket to drain must be flushed again to be noticed.
+     */
+    private void resumeAfterMove() {
+        channel.flush();
+    }
+
+    /** A channel closed while it belonged to no event loop never runs its pipeline's teardown. */
+    private void dropHeldOfDeadChannel() {
+        handler.dropHeld();
+    }
+
+    /**
+     * For the kernel splice path (on the event loop, before {@code open}): the input's end is reported to the
+     * sink only once Netty has read the socket to its end, and {@code onFinSeen} runs when the peer's FIN is
+     * first seen. Netty's epoll splice announces the FIN as soon as it sees it, possibly with bytes still
+     * unread in the socket; those must be moved before the other side is told.
+     */
+    void reportEndAfterLastRead(Runnable onFinSeen) {
+        handler.finSeen = onFinSeen;
+    }
+
     @Override
     public void open(EndpointSink sink) {
         if (eventLoop().inEventLoop()) {
@@ -143,6 +230,7 @@ public abstract class ChannelEndpoint implements Endpoint {
         private volatile boolean inputEnded;
         private volatile boolean closed;
         private Throwable failure;
+        private Runnable finSeen;
 
         Handler(int holdLimit) {
             this.holdLimit = holdLimit;
@@ -163,11 +251,20 @@ public abstract class ChannelEndpoint implements Endpoint {
             if (inputEnded) {
                 target.onInputShutdown();
             }
-            if (closed) {
+            // A channel closed while it was being moved between event loops fires no channelInactive.
+            if (closed || !channel.isOpen()) {
+                closed = true;
                 target.onClosed(failure);
                 return;
             }
             applyReading(true);
+        }
+
+        void dropHeld() {
+            if (held != null) {
+                held.release();
+                held = null;
+            }
         }
 
         void inbound(ChannelHandlerContext ctx, Object msg) {
@@ -214,6 +311,12 @@ public abstract class ChannelEndpoint implements Endpoint {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
+                if (finSeen != null) {
+                    finSeen.run();
+                } else {
+                    inputShutdown();
+                }
+            } else if (evt instanceof ChannelInputShutdownReadComplete && finSeen != null && !inputEnded) {
                 inputShutdown();
             }
             ReferenceCountUtil.release(evt);
@@ -236,10 +339,7 @@ public abstract class ChannelEndpoint implements Endpoint {
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
-            if (held != null) {
-                held.release();
-                held = null;
-            }
+            dropHeld();
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.isthmus.core.splice;
 import io.isthmus.core.metrics.ProtocolMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -18,8 +19,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * the queue drains (Netty writability events). End of input: passed on as a half-close where both sides
  * carry it, otherwise both sides close once what is queued is flushed. Each side's callbacks run on its
  * own event loop, so the state shared by the two directions is atomic.
+ *
+ * <p>Mode: {@code copy} moves bytes through the JVM as buffers; {@code splice} (zero-copy, when asked for
+ * and both sides are plain TCP on one epoll event loop) moves them inside the kernel, see
+ * {@link KernelSplice}. Bytes held before the splice opened are written first in either mode.
  */
 public final class Splice {
+
+    /** Bytes move through the JVM as buffers. */
+    public static final String COPY = "copy";
+    /** Bytes move socket to pipe to socket in the kernel. */
+    public static final String SPLICE = "splice";
 
     private static final int A_INPUT_ENDED = 1;
     private static final int B_INPUT_ENDED = 2;
@@ -29,6 +39,7 @@ public final class Splice {
     private final Endpoint b;
     private final SpliceOptions options;
     private final ProtocolMetrics metrics;
+    private final int zeroCopyChunk;
     private final Promise<SpliceResult> done;
     private final AtomicInteger state = new AtomicInteger();
     private final AtomicLong upstream = new AtomicLong();
@@ -36,20 +47,86 @@ public final class Splice {
     private final long startNanos = System.nanoTime();
     private volatile long lastActivityNanos = startNanos;
     private volatile ScheduledFuture<?> idleCheck;
+    private volatile String mode = COPY;
+    private Side up;
+    private Side down;
 
-    Splice(Endpoint a, Endpoint b, SpliceOptions options, ProtocolMetrics metrics) {
+    /** {@code zeroCopyChunk} is the kernel path's request size, or 0 when this splice must copy. */
+    Splice(Endpoint a, Endpoint b, SpliceOptions options, ProtocolMetrics metrics, int zeroCopyChunk) {
         this.a = a;
         this.b = b;
         this.options = options;
         this.metrics = metrics;
+        this.zeroCopyChunk = zeroCopyChunk;
         this.done = a.eventLoop().newPromise();
+        metrics.spliceStarted();
     }
 
+    /** Opens both sides; with zero-copy asked for, first decides on {@code a}'s event loop whether it can be used. */
     void start() {
-        metrics.spliceStarted();
+        if ((state.get() & FINISHED) != 0) {
+            // Aborted while side B was being moved to A's event loop: the abort has closed both.
+            return;
+        }
         scheduleIdleCheck(options.idleTimeout().toNanos());
-        a.open(new Side(a, b, A_INPUT_ENDED, upstream, metrics.upstreamBytes()));
-        b.open(new Side(b, a, B_INPUT_ENDED, downstream, metrics.downstreamBytes()));
+        up = new Side(a, b, A_INPUT_ENDED, upstream, metrics.upstreamBytes());
+        down = new Side(b, a, B_INPUT_ENDED, downstream, metrics.downstreamBytes());
+        if (zeroCopyChunk <= 0) {
+            openCopying();
+            return;
+        }
+        EventLoop loop = a.eventLoop();
+        if (loop.inEventLoop()) {
+            openChoosingMode();
+        } else {
+            loop.execute(this::openChoosingMode);
+        }
+    }
+
+    private void openCopying() {
+        countMode(COPY);
+        a.open(up);
+        b.open(down);
+    }
+
+    private void openChoosingMode() {
+        if ((state.get() & FINISHED) != 0) {
+            return;
+        }
+        String refusal = KernelSplice.refusal(a, b);
+        if (refusal != null) {
+            zeroCopyFallback(refusal);
+            openCopying();
+            return;
+        }
+        // On the one event loop of both channels from here on.
+        ChannelEndpoint ca = (ChannelEndpoint) a;
+        ChannelEndpoint cb = (ChannelEndpoint) b;
+        up.kernel = new KernelSplice.Direction(ca, cb, zeroCopyChunk, this::zeroCopyFallback);
+        down.kernel = new KernelSplice.Direction(cb, ca, zeroCopyChunk, this::zeroCopyFallback);
+        up.kernel.prepare(up::spliced);
+        down.kernel.prepare(down::spliced);
+        mode = SPLICE;
+        countMode(SPLICE);
+        a.open(up);
+        b.open(down);
+        // Held bytes went out as ordinary writes during open; spliced bytes queue up behind them.
+        if ((state.get() & FINISHED) == 0) {
+            up.kernel.arm();
+            down.kernel.arm();
+        }
+    }
+
+    private void countMode(String used) {
+        Counter.builder("isthmus.splices").tag("protocol", metrics.protocol()).tag("mode", used)
+                .description("Splices started, by how bytes move: copy (through the JVM) or splice (in the kernel)")
+                .register(metrics.registry()).increment();
+    }
+
+    private void zeroCopyFallback(String reason) {
+        Counter.builder("isthmus.zero.copy.fallbacks").tag("protocol", metrics.protocol()).tag("reason", reason)
+                .description("Splices that asked for zero-copy but copied (some or all bytes), by reason")
+                .register(metrics.registry()).increment();
     }
 
     public Endpoint a() {
@@ -62,6 +139,11 @@ public final class Splice {
 
     public SpliceOptions options() {
         return options;
+    }
+
+    /** {@link #COPY} or {@link #SPLICE}: how bytes move (decided when the splice opens, so copy until then). */
+    public String mode() {
+        return mode;
     }
 
     /** Completes when both sides are closed or closing. */
@@ -141,6 +223,8 @@ public final class Splice {
         private final int inputEndedBit;
         private final AtomicLong moved;
         private final Counter counter;
+        /** Non-null when this direction may move in the kernel; touched on the one event loop only. */
+        KernelSplice.Direction kernel;
 
         Side(Endpoint from, Endpoint to, int inputEndedBit, AtomicLong moved, Counter counter) {
             this.from = from;
@@ -148,6 +232,17 @@ public final class Splice {
             this.inputEndedBit = inputEndedBit;
             this.moved = moved;
             this.counter = counter;
+        }
+
+        /** The kernel path moved {@code n} bytes of this direction. */
+        void spliced(int n) {
+            moved.addAndGet(n);
+            counter.increment(n);
+            lastActivityNanos = System.nanoTime();
+        }
+
+        private boolean kernelPaced() {
+            return kernel != null && kernel.splicing();
         }
 
         @Override
@@ -161,7 +256,7 @@ public final class Splice {
             counter.increment(n);
             lastActivityNanos = System.nanoTime();
             to.write(data);
-            if (!to.isWritable()) {
+            if (!to.isWritable() && !kernelPaced()) {
                 to.flush();
                 from.setReading(false);
                 // The peer may have drained between the check and the pause (another event loop).
@@ -184,7 +279,9 @@ public final class Splice {
 
         @Override
         public void onWritabilityChanged(boolean writable) {
-            if ((state.get() & FINISHED) == 0) {
+            // Gates the other direction (reading from the peer into this side), unless the kernel paces it.
+            Side reverse = this == up ? down : up;
+            if ((state.get() & FINISHED) == 0 && (reverse == null || !reverse.kernelPaced())) {
                 to.setReading(writable);
             }
         }

@@ -3,6 +3,7 @@ package io.isthmus.core.splice;
 import io.isthmus.core.config.GatewayConfig.SpliceConfig;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.netty.channel.WriteBufferWaterMark;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -10,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one way two streams are joined. Plugins build two {@link Endpoint}s and call {@link #join}; the
- * engine applies the water marks, counts bytes and durations, writes the access log line, and can drain
- * or abort every live splice at shutdown.
+ * engine applies the water marks, puts both channels on one event loop, picks copy or zero-copy, counts
+ * bytes and durations, writes the access log line, and can drain or abort every live splice at shutdown.
  */
 public final class SpliceEngine {
 
@@ -36,6 +37,12 @@ public final class SpliceEngine {
     /**
      * Joins {@code a} (the side that asked: a client) and {@code b} (the side it reaches). Bytes already held
      * by either endpoint are delivered first. Returns the live splice; its completion reports how it ended.
+     *
+     * <p>When both are channels on different event loops, {@code b}'s channel moves to {@code a}'s loop
+     * ({@code isthmus.splice.same-event-loop}) before anything flows: afterwards touch {@code b} only through
+     * its channel or endpoint, which follow the move, never through a loop or context captured before. With
+     * {@link SpliceOptions#zeroCopy()} and {@code isthmus.splice.zero-copy} both on, plain TCP pairs on the
+     * epoll transport move bytes inside the kernel; see {@link Splice#mode()}.
      */
     public Splice join(Endpoint a, Endpoint b, SpliceOptions options) {
         WriteBufferWaterMark marks = new WriteBufferWaterMark(
@@ -45,20 +52,32 @@ public final class SpliceEngine {
                 ce.channel().config().setWriteBufferWaterMark(marks);
             }
         }
-        Splice splice = new Splice(a, b, options, metrics.protocol(options.protocol()));
+        int zeroCopyChunk = config.zeroCopy() && options.zeroCopy() ? config.zeroCopyChunk().toIntBytes() : 0;
+        Splice splice = new Splice(a, b, options, metrics.protocol(options.protocol()), zeroCopyChunk);
         live.add(splice);
         splice.completion().addListener(f -> {
             live.remove(splice);
             if (accessLog) {
                 SpliceResult r = splice.completion().getNow();
-                ACCESS.info("protocol={} outcome={} a={} b={} bytes_up={} bytes_down={} duration_s={}{}",
-                        options.protocol(), r.outcome(), a.kind(), b.kind(), r.upstreamBytes(), r.downstreamBytes(),
+                ACCESS.info("protocol={} outcome={} mode={} a={} b={} bytes_up={} bytes_down={} duration_s={}{}",
+                        options.protocol(), r.outcome(), splice.mode(), a.kind(), b.kind(), r.upstreamBytes(), r.downstreamBytes(),
                         String.format(java.util.Locale.ROOT, "%.3f", r.duration().toNanos() / 1e9),
                         r.cause() == null ? "" : " cause=\"" + r.cause() + "\"");
             }
         });
-        splice.start();
+        if (config.sameEventLoop() && a instanceof ChannelEndpoint ca && b instanceof ChannelEndpoint cb
+                && ca.eventLoop() != cb.eventLoop()) {
+            // If the move fails the splice runs across the two loops, which is correct, only slower.
+            cb.moveTo(ca.eventLoop()).addListener(moved -> splice.start());
+        } else {
+            splice.start();
+        }
         return splice;
+    }
+
+    /** The splices alive now (a snapshot). */
+    public List<Splice> liveSplices() {
+        return List.copyOf(live);
     }
 
     /** Splices alive now. */

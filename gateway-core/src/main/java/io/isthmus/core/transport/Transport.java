@@ -21,6 +21,8 @@ import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.Locale;
 import java.util.concurrent.ThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The I/O transport, chosen as Zuul does: io_uring only when asked for and available, else epoll when the
@@ -31,6 +33,8 @@ public enum Transport {
     IO_URING(IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class),
     EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class),
     NIO(NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
+
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
 
     private final Class<? extends ServerChannel> serverChannel;
     private final Class<? extends Channel> socketChannel;
@@ -51,6 +55,24 @@ public enum Transport {
             case "nio" -> NIO;
             default -> throw new IllegalArgumentException("unknown transport " + preference + " (auto, io_uring, epoll, nio)");
         };
+    }
+
+    /** {@link #choose}, and says in the log what was chosen and, when io_uring was asked for but is missing, why. */
+    public static Transport select(String preference) {
+        Transport chosen = choose(preference);
+        String asked = preference.toLowerCase(Locale.ROOT);
+        if ((asked.equals("io_uring") || asked.equals("io-uring")) && chosen != IO_URING) {
+            LOG.warn("io_uring is not available ({}); using {}", IoUring.unavailabilityCause(), chosen.configName());
+        } else if (asked.equals("epoll") && chosen != EPOLL) {
+            LOG.warn("epoll is not available ({}); using {}", Epoll.unavailabilityCause(), chosen.configName());
+        }
+        LOG.info("transport {} (isthmus.transport = {})", chosen.configName(), preference);
+        return chosen;
+    }
+
+    /** The name {@code isthmus.transport} uses for this transport. */
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {

@@ -20,25 +20,42 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The splice engine between two real loopback clients, joined by the core tests' probe plugin
- * ({@code Upgrade: probe-pair}): integrity, back-pressure, half-close, idle timeout and resets.
+ * ({@code Upgrade: probe-pair}): integrity, back-pressure, half-close, idle timeout and resets. Subclasses
+ * run the same cases on another transport or in zero-copy mode.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SpliceTest {
 
-    static Gateway gateway;
+    Gateway gateway;
     static ExecutorService pool = Executors.newCachedThreadPool();
 
+    /** HOCON for this class's gateway. */
+    String gatewayConfig() {
+        return "isthmus.logging.access-log = true";
+    }
+
+    /** Query parameters every pair asks for, besides a test's own. */
+    String pairQuery() {
+        return "";
+    }
+
+    /** The mode every pair's splice must use. */
+    String expectedMode() {
+        return Splice.COPY;
+    }
+
     @BeforeAll
-    static void start() {
-        gateway = TestGateways.start("");
+    void start() {
+        gateway = TestGateways.start(gatewayConfig());
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         gateway.close();
-        pool.shutdownNow();
     }
 
     /** Two clients on one probe pair, both past their 101. */
@@ -50,8 +67,15 @@ class SpliceTest {
         }
     }
 
-    static Pair pair(String query) throws IOException {
-        String path = "/pair/" + UUID.randomUUID() + (query.isEmpty() ? "" : "?" + query);
+    double splicesIn(String mode) {
+        var counter = gateway.metrics().registry().find("isthmus.splices").tag("mode", mode).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    Pair pair(String query) throws IOException {
+        String all = String.join("&", java.util.stream.Stream.of(query, pairQuery()).filter(q -> !q.isEmpty()).toList());
+        String path = "/pair/" + UUID.randomUUID() + (all.isEmpty() ? "" : "?" + all);
+        double before = splicesIn(expectedMode());
         String head = "GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
         RawClient a = new RawClient(gateway.address(), 30_000);
         a.send(head);
@@ -62,6 +86,9 @@ class SpliceTest {
         b.send(head);
         assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
         assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
+        // Polled tightly: the idle-timeout cases time from here.
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> splicesIn(expectedMode()) > before);
         return new Pair(a, b);
     }
 
@@ -204,7 +231,7 @@ class SpliceTest {
             long want = 256L * 1024 * 1024;
             var writer = sendRandom(p.a().out(), want, 3, false, p.a().socket());
             io.netty.buffer.ByteBufAllocatorMetric alloc =
-                    ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric();
+                    ((io.netty.buffer.ByteBufAllocatorMetricProvider) gateway.channels().allocator()).metric();
             long baseline = alloc.usedDirectMemory();
             await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
                     .until(() -> gateway.splices().liveCount() > 0);

@@ -6,16 +6,21 @@ import io.isthmus.core.spi.Handoff;
 import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.splice.SpliceOptions;
 import io.isthmus.core.splice.TcpEndpoint;
+import io.netty.channel.EventLoop;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Joins two clients that ask for the same path with {@code Upgrade: probe-pair}: the first waits, the
- * second gets both a 101 and a splice. {@code ?idle=MILLIS} sets the splice's idle timeout and
- * {@code ?halfclose=false} turns half-close off.
+ * second gets both a 101 and a splice. {@code ?idle=MILLIS} sets the splice's idle timeout,
+ * {@code ?halfclose=false} turns half-close off and {@code ?zerocopy=true} asks for the kernel path.
  */
-final class ProbePairing implements ConnectionHandler {
+public final class ProbePairing implements ConnectionHandler {
+
+    /** By path: the event loops of the first and the second client just before the splice joined them. */
+    public static final Map<String, List<EventLoop>> LOOPS_BEFORE_JOIN = new ConcurrentHashMap<>();
 
     static final String OK = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: probe-pair\r\nConnection: Upgrade\r\n\r\n";
 
@@ -40,17 +45,21 @@ final class ProbePairing implements ConnectionHandler {
         }
         Duration idle = idleTimeout;
         boolean halfClose = true;
+        boolean zeroCopy = false;
         for (String param : handoff.head().query().split("&")) {
             if (param.startsWith("idle=")) {
                 idle = Duration.ofMillis(Long.parseLong(param.substring(5)));
             } else if (param.equals("halfclose=false")) {
                 halfClose = false;
+            } else if (param.equals("zerocopy=true")) {
+                zeroCopy = true;
             }
         }
-        SpliceOptions options = SpliceOptions.of("probe", idle).withHalfClose(halfClose);
+        SpliceOptions options = SpliceOptions.of("probe", idle).withHalfClose(halfClose).withZeroCopy(zeroCopy);
         TcpEndpoint second = endpoint;
         PlainResponses.write(first.channel(), OK);
         PlainResponses.write(second.channel(), OK);
+        LOOPS_BEFORE_JOIN.put(key, List.of(first.channel().eventLoop(), second.channel().eventLoop()));
         splices.join(first, second, options);
     }
 }

@@ -81,6 +81,9 @@ class KeepRegisteredEpollIoHandlerTest {
                 client.shutdownOutput();
                 Channel child = halfClosed.get(10, TimeUnit.SECONDS);
                 ChannelFuture written = child.writeAndFlush(Unpooled.wrappedBuffer(new byte[PAYLOAD]));
+                // Read only once the socket buffers are full, so the write must wait for EPOLLOUT (the
+                // step that fails); a client draining at once can let all of it through without waiting.
+                Thread.sleep(200);
                 long received = 0;
                 InputStream in = client.getInputStream();
                 byte[] buf = new byte[64 * 1024];

@@ -1,0 +1,90 @@
+package io.isthmus.core.splice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.isthmus.core.Gateway;
+import io.isthmus.core.testing.RawClient;
+import io.isthmus.core.testing.TestGateways;
+import io.netty.channel.epoll.Epoll;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Zero-copy is asked for but cannot or may not be used: the splice copies, says so in {@link Splice#mode()}
+ * and in {@code isthmus_splices_total{mode}}, counts the reason in {@code isthmus_zero_copy_fallbacks_total},
+ * and moves every byte.
+ */
+class ZeroCopyFallbackTest {
+
+    private static final String HEAD = "GET %s HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
+
+    @Test
+    void theNioTransportCopies() throws Exception {
+        try (Gateway gateway = TestGateways.start("isthmus.transport = nio\nisthmus.splice.zero-copy = true\n")) {
+            assertCopiesIntact(gateway);
+            assertThat(fallbacks(gateway, "not-epoll")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void twoEventLoopsCopyWhenTheSecondSideMayNotMove() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "no epoll here");
+        try (Gateway gateway = TestGateways.start("""
+                isthmus.transport = epoll
+                isthmus.event-loop-threads = 2
+                isthmus.splice.zero-copy = true
+                isthmus.splice.same-event-loop = false
+                """)) {
+            // Connections are handed to the two loops in turn: one pair sits on both.
+            assertCopiesIntact(gateway);
+            assertThat(fallbacks(gateway, "cross-loop")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theGatewaySwitchOverridesThePlugin() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "no epoll here");
+        try (Gateway gateway = TestGateways.start("isthmus.transport = epoll\nisthmus.splice.zero-copy = false\n")) {
+            assertCopiesIntact(gateway);
+            assertThat(gateway.metrics().registry().find("isthmus.zero.copy.fallbacks").counter())
+                    .as("not asked for, so not a fallback").isNull();
+        }
+    }
+
+    private static double fallbacks(Gateway gateway, String reason) {
+        var counter = gateway.metrics().registry().find("isthmus.zero.copy.fallbacks").tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static void assertCopiesIntact(Gateway gateway) throws Exception {
+        String path = "/pair/" + UUID.randomUUID() + "?zerocopy=true";
+        byte[] payload = new byte[2 * 1024 * 1024];
+        new Random(5).nextBytes(payload);
+        try (RawClient a = new RawClient(gateway.address(), 10_000)) {
+            a.send(HEAD.formatted(path));
+            await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().registry()
+                    .find("isthmus.connections.active").gauge().value() >= 1);
+            try (RawClient b = new RawClient(gateway.address(), 10_000)) {
+                b.send(HEAD.formatted(path));
+                assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
+                assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
+                await().atMost(Duration.ofSeconds(5)).until(() -> !gateway.splices().liveSplices().isEmpty());
+                assertThat(gateway.splices().liveSplices().get(0).mode()).isEqualTo(Splice.COPY);
+                a.send(payload);
+                a.shutdownOutput();
+                assertThat(b.readExactly(payload.length)).isEqualTo(payload);
+                assertThat(b.readToEof()).isEmpty();
+                b.send("done");
+                b.shutdownOutput();
+                assertThat(new String(a.readToEof(), StandardCharsets.ISO_8859_1)).isEqualTo("done");
+            }
+        }
+        assertThat(gateway.metrics().registry().find("isthmus.splices").tag("mode", Splice.COPY).counter().count()).isEqualTo(1);
+        assertThat(gateway.metrics().registry().find("isthmus.splices").tag("mode", Splice.SPLICE).counter()).isNull();
+    }
+}
