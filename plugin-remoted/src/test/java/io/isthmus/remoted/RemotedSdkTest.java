@@ -198,6 +198,20 @@ class RemotedSdkTest {
     }
 
     @Test
+    void case29_aChainEndsAtTheFirstUrlThatIsNotRemoted() throws Exception {
+        String p = path();
+        try (RemotedServerSocket server = register(gw(gateway), p)) {
+            echoAll(server);
+            try (WebRouteConnection c = RemotedClient.connect("rwr://" + CK + "@" + gw(gateway) + p + "   https://localhost:1234", null)) {
+                assertThat(c.nextUrl()).hasValue("https://localhost:1234");
+                c.output().write("through one hop".getBytes());
+                c.output().flush();
+                assertThat(new String(c.input().readNBytes(15))).isEqualTo("through one hop");
+            }
+        }
+    }
+
+    @Test
     void wrongAndMissingKeysAreRefused() throws Exception {
         String p = path();
         try (RemotedServerSocket server = register(gw(gateway), p)) {
