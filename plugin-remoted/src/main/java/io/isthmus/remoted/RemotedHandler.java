@@ -8,7 +8,6 @@ import io.isthmus.core.http.WebSocketHandshake;
 import io.isthmus.core.metrics.ProtocolMetrics;
 import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
-import io.isthmus.webroute.handshake.Refusal;
 import io.isthmus.webroute.handshake.TimeoutNegotiation;
 import io.isthmus.webroute.handshake.WebRouteHandshake;
 import io.isthmus.webroute.handshake.WebRouteRequest;
@@ -74,15 +73,12 @@ final class RemotedHandler implements ConnectionHandler {
             refuse(handoff, "expected_webroute", RemotedReplies::expectedWebRoute);
             return;
         }
-        WebRouteHandshake.Verdict verdict = WebRouteHandshake.check(head);
-        if (verdict instanceof Refusal refusal) {
-            // Unlike the reference, a rejected client is not announced to the server.
-            handoff.leftover().release();
-            metrics.rejection(refusal.reason());
-            refusal.sendTo(handoff.channel());
+        // Unlike the reference, a rejected client is not announced to the server.
+        var checked = WebRouteHandshake.checkOrRefuse(handoff, metrics);
+        if (checked.isEmpty()) {
             return;
         }
-        WebRouteRequest request = (WebRouteRequest) verdict;
+        WebRouteRequest request = checked.get();
         Arrival arrival = rendezvous.admit(handoff, request, PairingRole.CLIENT, PairingRule.waitOnly());
         if (arrival instanceof Arrival.Parked) {
             server.clientWaiting(handoff.channel());
@@ -111,14 +107,11 @@ final class RemotedHandler implements ConnectionHandler {
 
     /** The server's WebRoute connect-back: it links only with a client waiting under the same path, query and ID. */
     private void connectBack(Handoff handoff) {
-        WebRouteHandshake.Verdict verdict = WebRouteHandshake.check(handoff.head());
-        if (verdict instanceof Refusal refusal) {
-            handoff.leftover().release();
-            metrics.rejection(refusal.reason());
-            refusal.sendTo(handoff.channel());
+        var checked = WebRouteHandshake.checkOrRefuse(handoff, metrics);
+        if (checked.isEmpty()) {
             return;
         }
-        WebRouteRequest request = (WebRouteRequest) verdict;
+        WebRouteRequest request = checked.get();
         if (!rendezvous.registry().isWaiting(request.key())) {
             refuse(handoff, "no_waiting_client", RemotedReplies::expectedWebSocketOrWebRoute);
             return;

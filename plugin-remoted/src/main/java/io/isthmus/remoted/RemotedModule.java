@@ -12,10 +12,7 @@ import io.isthmus.core.spi.Route;
 import io.isthmus.core.spi.RouteCondition;
 import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.webroute.pairing.PairingLimits;
-import io.isthmus.webroute.pairing.PairingMetrics;
-import io.isthmus.webroute.pairing.PairingRegistry;
 import io.isthmus.webroute.pairing.Rendezvous;
-import io.isthmus.webroute.pairing.WebRouteLink;
 import java.time.Duration;
 
 /**
@@ -49,10 +46,8 @@ final class RemotedModule extends AbstractModule {
     @Provides
     @Singleton
     Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics) {
-        PairingRegistry registry = new PairingRegistry(new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()));
-        PairingMetrics metrics = new PairingMetrics(gatewayMetrics.protocol(RemotedPlugin.NAME), registry);
-        WebRouteLink link = new WebRouteLink(splices, metrics, config.waitTimeout(), LINK_GRACE, true);
-        return new Rendezvous(registry, link, metrics, config.waitTimeout(), HOLD_LIMIT);
+        return Rendezvous.create(splices, gatewayMetrics.protocol(RemotedPlugin.NAME),
+                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()), config.waitTimeout(), LINK_GRACE, true, HOLD_LIMIT);
     }
 
     @Provides

@@ -5,9 +5,7 @@ import io.isthmus.core.metrics.ProtocolMetrics;
 import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.webroute.handshake.AccessRule;
-import io.isthmus.webroute.handshake.Refusal;
 import io.isthmus.webroute.handshake.WebRouteHandshake;
-import io.isthmus.webroute.handshake.WebRouteRequest;
 import io.isthmus.webroute.pairing.Arrival;
 import io.isthmus.webroute.pairing.PairingRole;
 import io.isthmus.webroute.pairing.PairingRule;
@@ -34,11 +32,8 @@ final class WebRouteHandler implements ConnectionHandler {
     public void handle(Handoff handoff) {
         metrics.connectionOpened();
         handoff.channel().closeFuture().addListener(f -> metrics.connectionClosed());
-        WebRouteHandshake.Verdict verdict = WebRouteHandshake.check(handoff.head());
-        if (verdict instanceof Refusal refusal) {
-            handoff.leftover().release();
-            metrics.rejection(refusal.reason());
-            refusal.sendTo(handoff.channel());
+        var request = WebRouteHandshake.checkOrRefuse(handoff, metrics);
+        if (request.isEmpty()) {
             return;
         }
         if (!access.permits(handoff.head())) {
@@ -47,7 +42,7 @@ final class WebRouteHandler implements ConnectionHandler {
             PlainResponses.sendAndClose(handoff.channel(), HttpResponseStatus.FORBIDDEN, "Forbidden");
             return;
         }
-        Arrival arrival = rendezvous.admit(handoff, (WebRouteRequest) verdict, PairingRole.PEER, PairingRule.PEERS);
+        Arrival arrival = rendezvous.admit(handoff, request.get(), PairingRole.PEER, PairingRule.PEERS);
         if (arrival instanceof Arrival.Refused refused) {
             PlainResponses.sendAndClose(handoff.channel(), HttpResponseStatus.SERVICE_UNAVAILABLE, busyText(refused.reason()));
         }

@@ -34,10 +34,9 @@ final class WebRouteModule extends AbstractModule {
     @Provides
     @Singleton
     Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics) {
-        PairingRegistry registry = new PairingRegistry(new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()));
-        PairingMetrics metrics = new PairingMetrics(gatewayMetrics.protocol(WebRoutePlugin.NAME), registry);
-        WebRouteLink link = new WebRouteLink(splices, metrics, config.defaultTimeout(), config.linkGrace(), config.halfClose());
-        return new Rendezvous(registry, link, metrics, config.defaultTimeout(), config.holdLimit().toIntBytes());
+        return Rendezvous.create(splices, gatewayMetrics.protocol(WebRoutePlugin.NAME),
+                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()), config.defaultTimeout(),
+                config.linkGrace(), config.halfClose(), config.holdLimit().toIntBytes());
     }
 
     @Provides

@@ -1,9 +1,12 @@
 package io.isthmus.webroute.handshake;
 
 import io.isthmus.core.http.RequestHead;
+import io.isthmus.core.metrics.ProtocolMetrics;
+import io.isthmus.core.spi.Handoff;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The WebRoute request checks, in the reference server's order (protocol notes §1): the method, then
@@ -68,5 +71,20 @@ public final class WebRouteHandshake {
     /** The reference tests Connection and Upgrade with a case-insensitive substring search, not tokens. */
     private static boolean contains(String value, String word) {
         return value != null && value.toLowerCase(Locale.ROOT).contains(word);
+    }
+
+    /**
+     * The checked request, or — after sending the refusal's exact bytes, counting it and releasing the
+     * bytes behind the head — nothing.
+     */
+    public static Optional<WebRouteRequest> checkOrRefuse(Handoff handoff, ProtocolMetrics metrics) {
+        Verdict verdict = check(handoff.head());
+        if (verdict instanceof Refusal refusal) {
+            handoff.leftover().release();
+            metrics.rejection(refusal.reason());
+            refusal.sendTo(handoff.channel());
+            return Optional.empty();
+        }
+        return Optional.of((WebRouteRequest) verdict);
     }
 }

@@ -1,5 +1,7 @@
 package io.isthmus.webroute.pairing;
 
+import io.isthmus.core.metrics.ProtocolMetrics;
+import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.http.PlainResponses;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.core.splice.TcpEndpoint;
@@ -42,6 +44,20 @@ public final class Rendezvous {
         this.metrics = metrics;
         this.waitTimeout = waitTimeout;
         this.holdLimit = holdLimit;
+    }
+
+    /**
+     * The whole pairing stack of one protocol — registry, metrics, link and rendezvous — as plugin-webroute
+     * and plugin-remoted both build it.
+     *
+     * @param waitTimeout the server default: a lone waiter's wait, and where timeout negotiation starts
+     */
+    public static Rendezvous create(SpliceEngine splices, ProtocolMetrics protocol, PairingLimits limits,
+                                    Duration waitTimeout, Duration grace, boolean halfClose, int holdLimit) {
+        PairingRegistry registry = new PairingRegistry(limits);
+        PairingMetrics metrics = new PairingMetrics(protocol, registry);
+        WebRouteLink link = new WebRouteLink(splices, metrics, waitTimeout, grace, halfClose);
+        return new Rendezvous(registry, link, metrics, waitTimeout, holdLimit);
     }
 
     public PairingRegistry registry() {
