@@ -18,6 +18,7 @@ public record GatewayConfig(
         LimitsConfig limits,
         SpliceConfig splice,
         EgressConfig egress,
+        java.util.List<String> trustedProxies,
         ShutdownConfig shutdown,
         LoggingConfig logging) {
 
@@ -34,6 +35,14 @@ public record GatewayConfig(
             throw new ConfigValueException("allocator", e.getMessage());
         }
         require(eventLoopThreads >= 0, "event-loop-threads", "must be 0 (one per core) or more");
+        trustedProxies = java.util.List.copyOf(trustedProxies);
+        for (int i = 0; i < trustedProxies.size(); i++) {
+            try {
+                io.isthmus.core.egress.Cidr.parse(trustedProxies.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigValueException("trusted-proxies[" + i + "]", e.getMessage());
+            }
+        }
     }
 
     public record AdminConfig(boolean enabled, String listen) {

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * RFC 4291 text, no bits set past the prefix — so that a typo in config stops start-up instead of
  * quietly matching nothing. A bare address is a block of one.
  */
-final class Cidr {
+public final class Cidr {
 
     private final byte[] network;
     private final int prefixLength;
@@ -18,7 +18,7 @@ final class Cidr {
         this.prefixLength = prefixLength;
     }
 
-    static Cidr parse(String text) {
+    public static Cidr parse(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty CIDR (expected e.g. 10.0.0.0/8 or fc00::/7)");
         }
@@ -48,7 +48,7 @@ final class Cidr {
     }
 
     /** True when the address (4 or 16 bytes) is in this block; addresses of the other family never are. */
-    boolean contains(byte[] address) {
+    public boolean contains(byte[] address) {
         if (address.length != network.length) {
             return false;
         }

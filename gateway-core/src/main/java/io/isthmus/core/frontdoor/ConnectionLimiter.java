@@ -24,13 +24,15 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final int maxTotal;
     private final int maxPerIp;
     private final ProtocolMetrics metrics;
+    private final ForwardedClient clients;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
 
-    ConnectionLimiter(int maxTotal, int maxPerIp, ProtocolMetrics metrics) {
+    ConnectionLimiter(int maxTotal, int maxPerIp, ProtocolMetrics metrics, ForwardedClient clients) {
         this.maxTotal = maxTotal;
         this.maxPerIp = maxPerIp;
         this.metrics = metrics;
+        this.clients = clients;
     }
 
     @Override
@@ -42,7 +44,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             return;
         }
         AtomicInteger count = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
-        if (count.incrementAndGet() > maxPerIp) {
+        // A trusted proxy carries many clients: only the global cap applies to it.
+        if (count.incrementAndGet() > maxPerIp && !clients.isTrustedProxy(ip)) {
             release(ip);
             total.decrementAndGet();
             shed(ctx, "connection_limit_per_ip");

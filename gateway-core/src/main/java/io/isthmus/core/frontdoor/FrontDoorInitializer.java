@@ -30,8 +30,9 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
     private final ChannelGroup allChannels;
 
     public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels) {
-        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(), metrics);
-        this.router = new RouterHandler(router, metrics);
+        ForwardedClient clients = new ForwardedClient(config.trustedProxies());
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(), metrics, clients);
+        this.router = new RouterHandler(router, metrics, clients);
         this.headLimits = HeadLimits.from(config.limits());
         this.headTimeout = config.limits().headTimeout();
         this.sslContext = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;

@@ -28,10 +28,12 @@ final class RouterHandler extends ChannelInboundHandlerAdapter {
 
     private final Router router;
     private final ProtocolMetrics metrics;
+    private final ForwardedClient clients;
 
-    RouterHandler(Router router, ProtocolMetrics metrics) {
+    RouterHandler(Router router, ProtocolMetrics metrics, ForwardedClient clients) {
         this.router = router;
         this.metrics = metrics;
+        this.clients = clients;
     }
 
     @Override
@@ -49,7 +51,7 @@ final class RouterHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Handoff handoff = new Handoff(ctx.channel(), request.head, request.leftover,
-                (InetSocketAddress) ctx.channel().remoteAddress());
+                clients.resolve((InetSocketAddress) ctx.channel().remoteAddress(), request.head));
         try {
             route.get().handler().handle(handoff);
         } catch (RuntimeException e) {

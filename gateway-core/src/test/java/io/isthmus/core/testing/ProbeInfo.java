@@ -33,6 +33,7 @@ final class ProbeInfo implements ConnectionHandler {
         body.append(handoff.leftover().toString(StandardCharsets.ISO_8859_1));
         handoff.leftover().release();
         String prefix = "route=" + name + " method=" + handoff.head().method() + " target=" + handoff.head().target()
+                + " client=" + handoff.client().getAddress().getHostAddress() + ":" + handoff.client().getPort()
                 + " behind-head=";
         if (body.length() >= wanted) {
             reply(handoff, prefix + body);
