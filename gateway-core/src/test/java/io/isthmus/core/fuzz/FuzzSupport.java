@@ -4,6 +4,7 @@ import io.netty.util.ResourceLeakDetector;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 /**
  * Small helpers shared by the Jazzer fuzz tests (docs/FUZZING.md); in the test-jar, so the plugins' fuzz
@@ -32,9 +33,12 @@ public final class FuzzSupport {
     }
 
     /**
-     * Input split into a chunk plan and a payload: {@code data[0] % 4 + 1} chunks, cut at three 16-bit
-     * offsets (bytes 1..6, big-endian, each modulo {@code payload.length + 1}). Inputs shorter than the
-     * 7-byte prefix are one chunk of nothing but the payload that is there.
+     * Input split into a chunk plan and a payload: {@code data[0] % 4 + 1} chunks, cut at up to three
+     * offsets given by bytes 1..6 as big-endian 16-bit values: below 0x8000 an offset from the start, from
+     * 0x8000 an offset {@code value - 0x8000} back from the end (so that "two bytes before the end" is as
+     * easy for the fuzzer to find as "two bytes after the start"), each modulo {@code payload.length + 1}.
+     * With the top bit of byte 0 set, the payload trickles in one byte per chunk instead: every cut at once.
+     * Inputs shorter than the 7-byte prefix are one chunk of what there is after the first byte.
      */
     public record Chunked(byte[] payload, int[] cuts) {
 
@@ -46,11 +50,16 @@ public final class FuzzSupport {
                 return new Chunked(payload, new int[] {0, payload.length});
             }
             byte[] payload = Arrays.copyOfRange(data, PREFIX, data.length);
+            if ((data[0] & 0x80) != 0) {
+                int[] everyByte = payload.length == 0 ? new int[] {0, 0} : IntStream.rangeClosed(0, payload.length).toArray();
+                return new Chunked(payload, everyByte);
+            }
             int chunks = (data[0] & 0xFF) % 4 + 1;
             int[] cuts = new int[chunks + 1];
             for (int i = 1; i < chunks; i++) {
                 int raw = (data[2 * i - 1] & 0xFF) << 8 | (data[2 * i] & 0xFF);
-                cuts[i] = raw % (payload.length + 1);
+                int offset = (raw & 0x7FFF) % (payload.length + 1);
+                cuts[i] = raw < 0x8000 ? offset : payload.length - offset;
             }
             cuts[chunks] = payload.length;
             Arrays.sort(cuts, 1, chunks);
@@ -67,8 +76,8 @@ public final class FuzzSupport {
 
         /** The 7-byte prefix that selects {@code chunks} chunks cut at {@code cuts} (for writing seeds and regressions). */
         public static byte[] prefix(int... cuts) {
-            if (cuts.length > 3) {
-                throw new IllegalArgumentException("at most 3 cuts");
+            if (cuts.length > 3 || java.util.Arrays.stream(cuts).anyMatch(c -> c < 0 || c >= 0x8000)) {
+                throw new IllegalArgumentException("at most 3 cuts, each from the start and below 0x8000");
             }
             byte[] p = new byte[PREFIX];
             p[0] = (byte) cuts.length;
