@@ -86,7 +86,7 @@ public final class RequestHeadParser {
         if (!sawRequestLine && pendingLine > limits.maxRequestLine()) {
             return rejected(HeadRejection.badRequest("request_line_too_long", "Request line too long"));
         }
-        if (sawRequestLine && scanned - firstHeaderStart() > limits.maxHeaderBytes()) {
+        if (sawRequestLine && scanned - firstHeaderStart() > limits.maxHeaderBytes() + 4) {
             return rejected(HeadRejection.tooLarge("head_too_large", "Request header fields too large"));
         }
         return NEED_MORE;

@@ -33,6 +33,30 @@ class RequestHeadParserFindingsTest {
                 .isInstanceOf(RequestHeadParser.Parsed.class);
     }
 
+    /**
+     * A head whose fields take the most the parser accepts in one read (max-head-bytes, plus the CRLF that ends
+     * the request line and the empty line) was refused with 431 head_too_large when a read ended just before
+     * its last CRLF: the check on an incomplete head allowed max-head-bytes, the check on a complete head
+     * four bytes more. Found by reading the check next to the first finding; the fuzzer had not cut there.
+     */
+    @Test
+    void aHeadAtTheFieldLimitMayBeCutBeforeItsLastLineEnds() {
+        String requestLine = "GET / HTTP/1.1";
+        String fields = "\r\nX: " + "p".repeat(LIMITS.maxHeaderBytes() + 4 - "\r\nX: \r\n\r\n".length()) + "\r\n\r\n";
+        assertThat(fields).hasSize(LIMITS.maxHeaderBytes() + 4);
+        byte[] head = (requestLine + fields).getBytes(StandardCharsets.US_ASCII);
+
+        assertThat(HeadParserProperties.offerInOne(LIMITS, head)).isInstanceOf(RequestHeadParser.Parsed.class);
+        for (int beforeEnd = 1; beforeEnd <= 4; beforeEnd++) {
+            assertThat(HeadParserProperties.offerInChunks(LIMITS, inChunks(head, head.length - beforeEnd)))
+                    .as("cut %d bytes before the end", beforeEnd).isInstanceOf(RequestHeadParser.Parsed.class);
+        }
+        byte[] oneMore = (requestLine + fields.replace("X: ", "X: p")).getBytes(StandardCharsets.US_ASCII);
+        assertThat(HeadParserProperties.offerInOne(LIMITS, oneMore)).isInstanceOf(RequestHeadParser.Rejected.class);
+        assertThat(HeadParserProperties.offerInChunks(LIMITS, inChunks(oneMore, oneMore.length - 2)))
+                .isInstanceOf(RequestHeadParser.Rejected.class);
+    }
+
     private static Chunked inChunks(byte[] payload, int... cuts) {
         byte[] prefix = Chunked.prefix(cuts);
         byte[] data = new byte[prefix.length + payload.length];
