@@ -81,10 +81,12 @@ public final class RequestHeadParser {
         }
         scanned = end - base;
         // Limits on an incomplete head, so that a peer cannot make us hold more than we would accept.
-        if (!sawRequestLine && scanned - lineStart > limits.maxRequestLine()) {
+        // A CR at the end may begin the line's CRLF, which a complete request line does not count either.
+        int pendingLine = scanned - lineStart - (scanned > lineStart && buf.getByte(end - 1) == '\r' ? 1 : 0);
+        if (!sawRequestLine && pendingLine > limits.maxRequestLine()) {
             return rejected(HeadRejection.badRequest("request_line_too_long", "Request line too long"));
         }
-        if (sawRequestLine && scanned - firstHeaderStart() > limits.maxHeaderBytes()) {
+        if (sawRequestLine && scanned - firstHeaderStart() > limits.maxHeaderBytes() + 4) {
             return rejected(HeadRejection.tooLarge("head_too_large", "Request header fields too large"));
         }
         return NEED_MORE;

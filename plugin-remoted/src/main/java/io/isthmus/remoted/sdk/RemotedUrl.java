@@ -38,6 +38,9 @@ public record RemotedUrl(String scheme, String key, String host, int port, Strin
         if (uri.getHost() == null) {
             throw new WebRouteException("invalid_url", "no host in " + scheme + "://…@HOST/path");
         }
+        if (uri.getPort() > 65535) {
+            throw new WebRouteException("invalid_url", "port out of range in " + scheme + "://…@host:PORT/path");
+        }
         boolean tls = scheme.endsWith("s") && scheme.length() == 4;
         int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();

@@ -32,6 +32,9 @@ public record WebRouteUri(boolean tls, String host, int port, String pathWithQue
         if (uri.getHost() == null) {
             throw new WebRouteException("protocol_check", "no host in " + url);
         }
+        if (uri.getPort() > 65535) {
+            throw new WebRouteException("protocol_check", "port out of range in " + url);
+        }
         boolean tls = uri.getScheme().equalsIgnoreCase("wrs");
         int port = uri.getPort() < 0 ? (tls ? 443 : 80) : uri.getPort();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();

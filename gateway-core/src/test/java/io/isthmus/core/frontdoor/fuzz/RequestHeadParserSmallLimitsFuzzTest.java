@@ -1,0 +1,33 @@
+package io.isthmus.core.frontdoor.fuzz;
+
+import static io.isthmus.core.fuzz.FuzzSupport.hex;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.isthmus.core.frontdoor.HeadLimits;
+import io.isthmus.core.fuzz.FuzzSupport;
+import io.isthmus.core.fuzz.FuzzSupport.Chunked;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The same properties as {@link RequestHeadParserFuzzTest} with limits small enough (a 64-byte request line,
+ * 256 bytes of fields, 8 fields) that the fuzzer's short inputs reach every limit check, and every chunk cut
+ * around one. Input format as there.
+ */
+class RequestHeadParserSmallLimitsFuzzTest {
+
+    static final HeadLimits LIMITS = new HeadLimits(64, 256, 8);
+
+    @BeforeAll
+    static void leakLevel() {
+        FuzzSupport.honourLeakLevelProperty();
+    }
+
+    @FuzzTest(maxDuration = "60s")
+    void offer(byte[] data) {
+        try {
+            HeadParserProperties.check(LIMITS, Chunked.of(data));
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("input " + hex(data) + ": " + e.getMessage(), e);
+        }
+    }
+}

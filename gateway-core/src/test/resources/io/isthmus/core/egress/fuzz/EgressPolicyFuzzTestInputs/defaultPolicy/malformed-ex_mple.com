@@ -1,0 +1,1 @@
+exämple.com

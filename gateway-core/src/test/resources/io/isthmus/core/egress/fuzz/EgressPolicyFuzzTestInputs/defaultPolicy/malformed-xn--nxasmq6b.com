@@ -1,0 +1,1 @@
+xn--nxasmq6b.com

@@ -1,0 +1,1 @@
+a_b.example.com
