@@ -53,6 +53,16 @@ final class Ipv4Literal {
         return toBytes(address);
     }
 
+    /** Whether a part is a leading zero followed by digits ({@code 0127}): octal here, decimal elsewhere. */
+    static boolean hasAmbiguousPart(String host) {
+        for (String part : host.split("\\.", -1)) {
+            if (part.length() > 1 && part.charAt(0) == '0' && Character.isDigit(part.charAt(1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A strict dotted quad, four decimal parts 0..255 without leading zeros; null otherwise. */
     static byte[] parseDottedQuad(String text) {
         String[] parts = text.split("\\.", -1);

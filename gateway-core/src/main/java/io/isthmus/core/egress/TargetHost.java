@@ -54,6 +54,12 @@ sealed interface TargetHost permits TargetHost.Address, TargetHost.Name {
         }
         byte[] v4 = Ipv4Literal.parseNumeric(host);
         if (v4 != null) {
+            if (Ipv4Literal.hasAmbiguousPart(host)) {
+                // "0127.0.0.1" is 87.0.0.1 to inet_aton and 127.0.0.1 to the JDK and Netty: no single reading
+                // can be trusted, so the target is refused rather than judged by one of them.
+                throw new IllegalArgumentException("ambiguous IPv4 spelling: a part with a leading zero is octal "
+                        + "to some resolvers and decimal to others");
+            }
             return new Address(v4);
         }
         // As the WHATWG URL parser does: a host whose last label is a number is meant as an IPv4 address;

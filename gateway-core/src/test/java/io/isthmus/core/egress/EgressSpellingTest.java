@@ -23,13 +23,24 @@ class EgressSpellingTest {
             "64:ff9b::7f00:1", "64:ff9b::127.0.0.1", "64:ff9b:1::7f00:1", "64:ff9b:1:7f00:1::", "2002:7f00:1::",
             "2002:0a00:0001::", "2002:a9fe:a9fe::1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "fd00:ec2::254",
             "2001:0:4136:e378:8000:63bf:3fff:fdd2", "127.1", "127.0.1", "2130706433", "0x7f000001", "0X7F000001",
-            "0x7f.1", "0x7f.0.0.1", "0177.0.0.1", "0177.1", "017700000001", "127.0.0.1.", "[::1]", "::1",
-            "0:0:0:0:0:0:0:1", "[0000:0000:0000:0000:0000:0000:0000:0001]", "0.0.0.0", "0", "0x0", "00",
+            "0x7f.1", "0x7f.0.0.1", "127.0.0.1.", "[::1]", "::1",
+            "0:0:0:0:0:0:0:1", "[0000:0000:0000:0000:0000:0000:0000:0001]", "0.0.0.0", "0", "0x0",
             "::", "[::]", "10.1", "167772161", "0xa9fea9fe", "169.254.43518", "100.64.1", "0xE0000001",
             "4294967295", "１２７。０。０。１"})
     void refusesEveryIpv4AndIpv6SpellingOfNonPublicAddresses(String host) {
         assertThat(DEFAULTS.check(new EgressTarget(host, 80))).as(host)
                 .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Reason.NON_PUBLIC_ADDRESS));
+    }
+
+    /**
+     * A part with a leading zero is octal to inet_aton but decimal to the JDK and Netty ("0127.0.0.1" is
+     * 87.0.0.1 to one and 127.0.0.1 to the other), so such spellings are refused outright (found by fuzzing).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"0177.0.0.1", "0177.1", "017700000001", "00", "0127.0.0.1", "010.0.0.1", "01.2.3.4", "1.2.3.04"})
+    void refusesAmbiguousLeadingZeroSpellings(String host) {
+        assertThat(DEFAULTS.check(new EgressTarget(host, 80))).as(host)
+                .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Reason.INVALID_TARGET));
     }
 
     @ParameterizedTest
@@ -74,7 +85,7 @@ class EgressSpellingTest {
     @Test
     void connectsToTheAddressTheSpellingMeansWhenAllowed() {
         EgressPolicy loopbackAllowed = EgressPolicy.of(rules(List.of("127.0.0.0/8"), List.of()));
-        for (String host : List.of("127.1", "2130706433", "0x7f.1", "017700000001", "::ffff:127.0.0.1")) {
+        for (String host : List.of("127.1", "2130706433", "0x7f.1", "0x7f000001", "::ffff:127.0.0.1")) {
             EgressPolicy.Screening s = loopbackAllowed.screen(new EgressTarget(host, 80));
             assertThat(s).as(host).isInstanceOfSatisfying(EgressPolicy.Screening.Literal.class,
                     l -> assertThat(l.address().getHostAddress()).isEqualTo("127.0.0.1"));

@@ -6,14 +6,12 @@ import io.isthmus.core.egress.EgressPolicy;
 import io.isthmus.core.egress.EgressTarget;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * What the egress fuzz test found and is not fixed: reported, not fixed here (it changes the policy's
- * reading of IPv4 spellings, a design decision). Run it with
- * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition} to see it fail.
+ * What the egress fuzz test found, kept as a regression test: leading-zero IPv4 spellings that readers
+ * disagree on are now refused outright.
  */
 class EgressPolicyFindingsTest {
 
@@ -23,10 +21,9 @@ class EgressPolicyFindingsTest {
      * string for a literal). The default policy lets {@code 0127.0.0.1} through as 87.0.0.1, which the JDK
      * and Netty read as loopback. {@code EgressPolicyFuzzTest} with {@code -Disthmus.fuzz.strictLeadingZeros=true}
      * finds such a spelling within seconds ({@code 0100.64.0}: CGNAT to the JDK, 64.64.0.0 to the policy).
-     * The dialer connects to the policy's reading, so this gateway does not reach
-     * 127.0.0.1 today; anything that hands the string itself to the JDK or Netty would.
+     * The dialer connects to the policy's reading, so the gateway did not reach 127.0.0.1, but anything
+     * handing the string itself to the JDK or Netty would have. Such spellings are now refused.
      */
-    @Disabled("Known finding, see docs/FUZZING.md: ambiguous leading-zero IPv4 spellings are judged by one reading only")
     @ParameterizedTest(name = "{0} is {1} to the JDK and must be refused")
     @CsvSource({"0127.0.0.1, 127.0.0.1", "0127.1, 127.0.0.1", "010.0.0.1, 10.0.0.1", "010.010.010.010, 10.10.10.10",
             "0172.016.0.1, 172.16.0.1", "0224.0.0.1, 224.0.0.1", "0100.64.0, 100.64.0.0"})
