@@ -16,6 +16,22 @@ public final class FuzzSupport {
     }
 
     /**
+     * Call from every fuzz test class's {@code @BeforeAll}: it runs before Jazzer sets itself up for the class.
+     *
+     * <p>Without {@code JAZZER_FUZZ} (every build: the seeds and findings replayed as tests) Jazzer's hooks are
+     * switched off unless {@code -Djazzer.hooks} says otherwise. They are what fuzzing needs (coverage and
+     * comparison tracing, the sanitizers), but installing them in a JVM that other tests have filled with
+     * classes costs some 15 s per module, and the properties these tests check are their own assertions.
+     */
+    public static void beforeFuzzTests() {
+        String fuzz = System.getenv("JAZZER_FUZZ");
+        if ((fuzz == null || fuzz.isEmpty()) && System.getProperty("jazzer.hooks") == null) {
+            System.setProperty("jazzer.hooks", "false");
+        }
+        honourLeakLevelProperty();
+    }
+
+    /**
      * {@code LeakGuard} forces PARANOID leak detection in every test JVM. That is right for the regression
      * run, but it records a stack trace per buffer and halves the fuzzing speed, so the {@code fuzz} profile
      * asks for SIMPLE through {@code -Dio.netty.leakDetection.level}, and this honours it.

@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.isthmus.core.fuzz.FuzzSupport;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The gateway's notification to a registered server ({@code {"ipaddr":"ip:port","id":"<ID>","timeout":N}})
@@ -17,6 +18,11 @@ import java.util.Optional;
  * unresolved address with a valid port, and a timeout only when the JSON had a whole number that fits an int.
  */
 class NotificationFuzzTest {
+
+    @BeforeAll
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
+    }
 
     @FuzzTest(maxDuration = "60s")
     void parse(byte[] data) {

@@ -10,6 +10,7 @@ import io.isthmus.core.egress.EgressTarget;
 import io.isthmus.core.fuzz.FuzzSupport;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The default egress policy against arbitrary host strings (the input, as UTF-8).
@@ -33,6 +34,11 @@ class EgressPolicyFuzzTest {
      * {@code -Disthmus.fuzz.strictLeadingZeros=true}, and by default once the policy refuses such spellings.
      */
     private static final boolean STRICT_LEADING_ZEROS = Boolean.getBoolean("isthmus.fuzz.strictLeadingZeros");
+
+    @BeforeAll
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
+    }
 
     @FuzzTest(maxDuration = "60s")
     @DictionaryEntries({"127.", "0x7f", "0177", "0x", "::ffff:", "::", "64:ff9b::", "64:ff9b:1:", "2002:", "fe80::",

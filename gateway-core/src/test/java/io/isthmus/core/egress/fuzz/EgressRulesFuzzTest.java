@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The egress config parsers ({@code Cidr}, {@code HostPattern}, {@code PortRange}, reached through
@@ -32,6 +33,11 @@ import java.util.Optional;
 class EgressRulesFuzzTest {
 
     private static final int PORT = 443;
+
+    @BeforeAll
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
+    }
 
     @FuzzTest(maxDuration = "60s")
     void rules(byte[] data) {

@@ -21,8 +21,8 @@ class RequestHeadParserFuzzTest {
     static final HeadLimits LIMITS = new HeadLimits(8192, 16384, 100);
 
     @BeforeAll
-    static void leakLevel() {
-        FuzzSupport.honourLeakLevelProperty();
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
     }
 
     @FuzzTest(maxDuration = "60s")

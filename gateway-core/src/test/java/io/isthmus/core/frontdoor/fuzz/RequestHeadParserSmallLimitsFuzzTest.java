@@ -18,8 +18,8 @@ class RequestHeadParserSmallLimitsFuzzTest {
     static final HeadLimits LIMITS = new HeadLimits(64, 256, 8);
 
     @BeforeAll
-    static void leakLevel() {
-        FuzzSupport.honourLeakLevelProperty();
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
     }
 
     @FuzzTest(maxDuration = "60s")

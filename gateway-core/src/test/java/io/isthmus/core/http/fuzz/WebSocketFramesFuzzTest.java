@@ -40,8 +40,8 @@ class WebSocketFramesFuzzTest {
     private static final int MAX_PAYLOAD = 1024;
 
     @BeforeAll
-    static void leakLevel() {
-        FuzzSupport.honourLeakLevelProperty();
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
     }
 
     @FuzzTest(maxDuration = "60s")

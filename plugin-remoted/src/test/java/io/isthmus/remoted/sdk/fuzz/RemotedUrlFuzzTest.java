@@ -11,6 +11,7 @@ import io.isthmus.webroute.client.WebRouteUri;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * Remoted URLs ({@code rws://KEY@host[:port]/path}, {@code rwr://...}, and their TLS forms) against
@@ -24,6 +25,11 @@ import java.util.List;
 class RemotedUrlFuzzTest {
 
     private static final List<List<String>> SCHEMES = List.of(List.of("rws", "rwss"), List.of("rwr", "rwrs"));
+
+    @BeforeAll
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
+    }
 
     @FuzzTest(maxDuration = "60s")
     @DictionaryEntries({"rws://", "rwss://", "rwr://", "rwrs://", "@", ":", "[::1]", "%20", "?", "#", "/"})

@@ -9,6 +9,7 @@ import io.isthmus.webroute.client.WebRouteException;
 import io.isthmus.webroute.client.WebRouteUri;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * {@code wr://} and {@code wrs://} URLs, as the WebRoute client and the Remoted SDK hand them to
@@ -19,6 +20,11 @@ import java.nio.charset.StandardCharsets;
  * with "/", and a Host header without CR or LF.
  */
 class WebRouteUriFuzzTest {
+
+    @BeforeAll
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
+    }
 
     @FuzzTest(maxDuration = "60s")
     @DictionaryEntries({"wr://", "wrs://", "WRS://", ":", "[::1]", "@", "?", "#", "%0d%0a"})

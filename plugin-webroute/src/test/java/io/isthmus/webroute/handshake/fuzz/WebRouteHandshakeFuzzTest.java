@@ -45,8 +45,8 @@ class WebRouteHandshakeFuzzTest {
     private static final AccessRule HEADER_RULE = AccessRule.header("X-WebRoute-Key", "k");
 
     @BeforeAll
-    static void leakLevel() {
-        FuzzSupport.honourLeakLevelProperty();
+    static void setUp() {
+        FuzzSupport.beforeFuzzTests();
     }
 
     @FuzzTest(maxDuration = "60s")
