@@ -63,6 +63,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                                              N Remoted client connects through one registered server
  * hold     --gateway HOST:PORT --pairs N --concurrency C [--hold-seconds T]
  *                                                              N linked idle pairs, held until stdin closes or T passes
+ * pairserver --listen PORT                                     the floor for "pairs": a minimal WebRoute pairing
+ *                                                              server on one Netty epoll thread (no limits, no checks
+ *                                                              beyond the ID, no metrics, no grace), for comparison
  * </pre>
  */
 public final class BenchLoad {
@@ -81,6 +84,7 @@ public final class BenchLoad {
             case "pairs" -> pairs(a, false);
             case "hold" -> pairs(a, true);
             case "remoted" -> remoted(a);
+            case "pairserver" -> pairServer(a);
             default -> usage();
         }
     }
@@ -652,6 +656,89 @@ public final class BenchLoad {
         r.put("p99_ms", n == 0 ? 0 : lat[(int) (n * 0.99)] / 1e6);
         r.put("error_samples", new ArrayList<>(samples));
         return r;
+    }
+
+    // ------------------------------------------------------------------ the pairing floor
+
+    /**
+     * The least a WebRoute pairing server must do, on one Netty epoll thread: read a head, take its
+     * WebRoute-ID, park the first of two, answer both with the 101, then relay bytes and close the partner when
+     * one side ends. It checks nothing else and keeps no metrics: the floor that a real gateway's handshake,
+     * limits, metrics and splice engine are measured against.
+     */
+    static void pairServer(Args a) throws Exception {
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Map<String, Channel> waiting = new java.util.HashMap<>();
+        io.netty.util.AttributeKey<Channel> partner = io.netty.util.AttributeKey.valueOf("partner");
+        new io.netty.bootstrap.ServerBootstrap().group(group)
+                .channel(epoll ? io.netty.channel.epoll.EpollServerSocketChannel.class
+                        : io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            ByteBuf head;
+
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                ByteBuf data = (ByteBuf) msg;
+                                Channel other = ctx.channel().attr(partner).get();
+                                if (other != null) {
+                                    other.writeAndFlush(data);
+                                    return;
+                                }
+                                if (head == null) {
+                                    head = ctx.alloc().buffer();
+                                }
+                                head.writeBytes(data);
+                                data.release();
+                                String text = head.toString(StandardCharsets.ISO_8859_1);
+                                int end = text.indexOf("\r\n\r\n");
+                                if (end < 0) {
+                                    return;
+                                }
+                                head.release();
+                                head = null;
+                                int at = text.toLowerCase(Locale.ROOT).indexOf("\nwebroute-id:");
+                                String id = at < 0 ? "" : text.substring(at + 13, text.indexOf('\r', at + 1)).trim();
+                                Channel first = waiting.remove(id);
+                                if (first == null) {
+                                    waiting.put(id, ctx.channel());
+                                    return;
+                                }
+                                byte[] ok = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: webroute\r\nConnection: Upgrade\r\n"
+                                        + "Sec-WebRoute-Accept: " + accept(id) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                                first.attr(partner).set(ctx.channel());
+                                ctx.channel().attr(partner).set(first);
+                                first.writeAndFlush(Unpooled.wrappedBuffer(ok));
+                                ctx.writeAndFlush(Unpooled.wrappedBuffer(ok));
+                            }
+
+                            @Override
+                            public void channelInactive(ChannelHandlerContext ctx) {
+                                if (head != null) {
+                                    head.release();
+                                }
+                                Channel other = ctx.channel().attr(partner).get();
+                                if (other != null) {
+                                    other.close();
+                                }
+                            }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close();
+                            }
+                        });
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", a.integer("--listen"))).sync();
+        System.err.println("pair server on 127.0.0.1:" + a.integer("--listen"));
+        // Bounded: the bench kills it; at most an hour otherwise.
+        group.awaitTermination(1, TimeUnit.HOURS);
     }
 
     // ------------------------------------------------------------------ small things

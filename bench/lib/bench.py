@@ -221,7 +221,7 @@ def throughput(names, args, workdir, log, profiles):
             scenarios[name] = sc
             services += ([sc.relay] if sc.relay else []) + sc.helpers
             if sc.jvm:
-                iperf(sc.port, 3, 1)  # JIT warm-up, not recorded
+                iperf(sc.port, 5, 1)  # JIT warm-up, not recorded
         # Links made so far (readiness probes, the warm-up) are not the measured ones.
         modes_before = {name: sc.relay.splice_modes() for name, sc in scenarios.items() if isinstance(sc.relay, Gateway)}
         for rnd in range(args.rounds):
@@ -299,6 +299,42 @@ def throughput_report(t, args):
               "relay Gbit/s per core = 8 / relay CPU-s/GB: what the relay would move with one core of its own. "
               "other load = CPU of processes outside the bench meanwhile (a shared machine).", ""]
     return lines
+
+
+# ---------------------------------------------------------------- goals of issue #5
+
+def goals(out):
+    """The issue's goals, judged on this run's medians (a goal whose suite did not run is left out)."""
+    rows = []
+
+    def verdict(ok):
+        return "met" if ok else "**missed**"
+
+    t = out.get("throughput", {}).get("results", {})
+    copy = t.get(("isthmus-copy", 1))
+    if isinstance(copy, list):
+        g, c = median_of(copy, "gbits"), median_of(copy, "relay_cpu_s_per_gb")
+        rows.append(("copy mode >= 10 Gbit/s single stream", "%.2f Gbit/s (%.0f%%)" % (g, 100 * g / 10), verdict(g >= 10)))
+        rows.append(("copy mode <= 0.65 CPU-s/GB single stream", "%.2f CPU-s/GB" % c, verdict(c <= 0.65)))
+    for streams in (1, 4):
+        sp, hp = t.get(("isthmus-splice", streams)), t.get(("haproxy-splice", streams))
+        if isinstance(sp, list) and isinstance(hp, list):
+            a, b = median_of(sp, "relay_cpu_s_per_gb"), median_of(hp, "relay_cpu_s_per_gb")
+            rows.append(("splice mode <= HAProxy splice CPU-s/GB, -P %d" % streams, "%.2f vs %.2f (%+.0f%%)" % (a, b, 100 * (a / b - 1)),
+                         verdict(a <= b)))
+    pairs = out.get("pairs")
+    if isinstance(pairs, dict) and "error" not in pairs:
+        rows_ = next(iter(pairs.values()))
+        rate = statistics.median(r["pairs_per_s"] for r in rows_)
+        rows.append((">= 10,000 WebRoute pairs per second (default config)", "%.0f pairs/s (%.0f%%)" % (rate, rate / 100), verdict(rate >= 10000)))
+    idle = out.get("idle")
+    if isinstance(idle, dict) and "base" in idle:
+        per = (idle["loaded"]["heap"] - idle["base"]["heap"]) / idle["pairs"]
+        rows.append(("<= 4 KiB heap per idle linked pair", "%.0f B (%.2f KiB)" % (per, per / 1024), verdict(per <= 4096)))
+    if not rows:
+        return []
+    return ["## Goals (issue #5), judged on this run", "", "| goal | this run | verdict |", "|---|---|---|"] + [
+        "| %s | %s | %s |" % r for r in rows] + [""]
 
 
 # ---------------------------------------------------------------- main
@@ -420,6 +456,7 @@ def main():
             out[suite] = {"error": str(e)}
         finally:
             log("%s took %.0f s" % (suite, time.time() - t0))
+    report = goals(out) + report
     if profiles:
         report += ["## Profiles (JFR, last round)", ""]
         for label, path in profiles:

@@ -94,12 +94,16 @@ def pairs(args, workdir, java, log, profiles):
     gws = {"link-grace 25ms (default)": Gateway("pairs-gw", args, workdir, 15710, False, conf, threads=args.pairs_threads),
            "link-grace 0": Gateway("pairs-gw-nograce", args, workdir, 15720, False,
                                    conf + "  plugins.webroute.link-grace = 0\n", threads=args.pairs_threads)}
+    floor_name = "floor: minimal Netty pairing server (BenchLoad pairserver)"
+    floor = Service("pairs-floor", java.argv("pairserver", "--listen", 15730), workdir, ready_port=15730)
+    floor.port = 15730
+    gws[floor_name] = floor
     results = {name: [] for name in gws}
     try:
         for rnd in range(args.rounds):
             for name, gw in gws.items():
                 other = OtherLoad()
-                if args.profile and rnd == args.rounds - 1:
+                if args.profile and rnd == args.rounds - 1 and isinstance(gw, Gateway):
                     gw.start_profile(workdir, "pairs")
                 mark = {}
                 out = run_measured(java.argv("pairs", "--gateway", "127.0.0.1:%d" % gw.port, "--pairs", args.pairs,
@@ -110,7 +114,7 @@ def pairs(args, workdir, java, log, profiles):
                 row["gateway_cpu_ms_per_1000"] = (gw.cpu() - mark["cpu"]) * 1e6 / max(1, row["pairs"])
                 row["load_cpu_ms_per_1000"] = row["load_cpu_s"] * 1e6 / max(1, row["pairs"])
                 row["other_cores"] = other.cores()
-                path = gw.stop_profile()
+                path = gw.stop_profile() if isinstance(gw, Gateway) else None
                 if path:
                     profiles.append(("pairs, " + name, path))
                 results[name].append(row)
@@ -229,10 +233,16 @@ def idle(args, workdir, java, log):
                                             "--concurrency", 256, "--hold-seconds", 300, heap="1g"),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=open(os.path.join(workdir, "idle-holder.log"), "w"), text=True, cwd=workdir)
-        ready, _, _ = select.select([holder.stdout], [], [], 180)
-        if not ready:
-            raise RuntimeError("the idle holder did not report within 180 s")
-        held = last_json(holder.stdout.readline())
+        held, deadline = None, time.time() + 180
+        while held is None:
+            ready, _, _ = select.select([holder.stdout], [], [], max(0.1, deadline - time.time()))
+            if not ready:
+                raise RuntimeError("the idle holder did not report within 180 s")
+            line = holder.stdout.readline()
+            if not line:
+                raise RuntimeError("the idle holder ended early (see idle-holder.log)")
+            if line.startswith("{"):
+                held = last_json(line)
         if held["pairs"] != args.idle_pairs:
             raise RuntimeError("the holder linked %d of %d pairs: %s" % (held["pairs"], args.idle_pairs, held))
         time.sleep(2)
