@@ -23,10 +23,23 @@ def frames_of(event):
     return out
 
 
-def summarise(path, top=15, prefix=None, depth=64):
-    done = subprocess.run(["jfr", "print", "--json", "--stack-depth", str(depth), "--events", "jdk.ExecutionSample", path],
+def _events(path, kind, depth):
+    done = subprocess.run(["jfr", "print", "--json", "--stack-depth", str(depth), "--events", kind, path],
                           capture_output=True, text=True, check=True)
-    events = json.loads(done.stdout)["recording"]["events"]
+    return json.loads(done.stdout)["recording"]["events"]
+
+
+def summarise(path, top=15, prefix=None, depth=64):
+    events = _events(path, "jdk.ExecutionSample", depth)
+    # Threads inside a native method (a syscall: epoll_wait, read, write, splice, close) are not in the CPU
+    # samples above; JFR samples them apart. On an I/O thread most of them are epoll_wait (idle), the rest
+    # is kernel work done for us.
+    native = _events(path, "jdk.NativeMethodSample", 8)
+    native_top = collections.Counter()
+    for e in native:
+        fr = frames_of(e)
+        if fr:
+            native_top[fr[0]] += 1
     leaf = collections.Counter()
     through = collections.Counter()
     ours = collections.Counter()
@@ -42,13 +55,17 @@ def summarise(path, top=15, prefix=None, depth=64):
             if first:
                 ours[first] += 1
     n = max(1, len(events))
-    lines = ["%d CPU samples in %s" % (len(events), path), "", "top frames (self):"]
+    lines = ["%d Java CPU samples, %d native-method samples in %s" % (len(events), len(native), path), "",
+             "top frames (self):"]
     lines += ["  %5.1f%%  %s" % (100.0 * c / n, name) for name, c in leaf.most_common(top)]
     lines += ["", "frames on the stack (inclusive):"]
     lines += ["  %5.1f%%  %s" % (100.0 * c / n, name) for name, c in through.most_common(top)]
     if prefix:
         lines += ["", "innermost %s frame (inclusive of what it calls):" % prefix]
         lines += ["  %5.1f%%  %s" % (100.0 * c / n, name) for name, c in ours.most_common(top)]
+    if native:
+        lines += ["", "native methods (threads in a syscall when sampled, idle waits included):"]
+        lines += ["  %5.1f%%  %s" % (100.0 * c / len(native), name) for name, c in native_top.most_common(6)]
     return "\n".join(lines)
 
 
