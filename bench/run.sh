@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Isthmus benchmark suite: one command. Installs nothing; says what is missing.
 #
-#   bench/run.sh                      peers + Isthmus WebRoute scenarios (pending until the hook is filled)
-#   bench/run.sh direct haproxy-splice probe-splice-256k
-#   bench/run.sh all --seconds 5 --rounds 3 --streams 1,4
+#   bench/run.sh                      every suite: throughput (peers + Isthmus WebRoute links), latency,
+#                                     pairs, remoted, idle (about 8 minutes on 2 cores)
+#   bench/run.sh throughput           only iperf3 (default scenarios); or name scenarios:
+#   bench/run.sh direct haproxy-splice isthmus-splice --seconds 5 --rounds 3 --streams 1,4
+#   bench/run.sh pairs idle --rounds 1
+#   bench/run.sh all                  every suite plus the engine-only probe scenarios
 #   bench/run.sh --help
 #
-# Every peer listens on 127.0.0.1 only. Results: printed, and written to bench/results/.
+# Needs the built gateway (mvn -B -q package -DskipTests: distribution/target/isthmus) for the Isthmus
+# rows. Everything listens on 127.0.0.1 only. Results: printed, and written to bench/results/.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -18,13 +22,16 @@ args=("$@")
 scen=()
 for a in "${args[@]}"; do [[ "$a" == -* ]] && break; scen+=("$a"); done
 has() { local p="$1"; [[ ${#scen[@]} -eq 0 || " ${scen[*]} " == *" all "* ]] && return 0; for a in "${scen[@]}"; do [[ "$a" == $p* ]] && return 0; done; return 1; }
-if has socat; then need socat "socat"; fi
-if has nginx; then
+if has throughput || has socat; then need socat "socat"; fi
+if has throughput || has nginx; then
   need nginx "nginx-light"
   [[ -f /usr/lib/nginx/modules/ngx_stream_module.so ]] || missing+=("nginx stream module (libnginx-mod-stream)")
 fi
-if has haproxy; then need haproxy "haproxy"; fi
-if has probe || has isthmus; then need java "a JDK 17"; fi
+if has throughput || has haproxy; then need haproxy "haproxy"; fi
+java_suite=false
+for s in isthmus latency pairs remoted idle throughput; do has "$s" && java_suite=true; done
+if has probe || $java_suite; then need java "a JDK 17"; fi
+if $java_suite; then need javac "a JDK 17 (javac compiles bench/java/BenchLoad.java)"; need jcmd "a JDK 17 (jcmd)"; fi
 if has probe; then need mvn "maven, to resolve gateway-core's test classpath once"; fi
 
 if [[ ${#missing[@]} -gt 0 ]]; then

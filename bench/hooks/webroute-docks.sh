@@ -1,35 +1,31 @@
 #!/usr/bin/env bash
-# HOOK (to be filled in by the WebRoute lead): the two docks of the isthmus-copy / isthmus-splice
-# scenarios. bench/lib/bench.py calls it two ways:
+# The two docks of the isthmus-copy / isthmus-splice scenarios. bench/lib/bench.py calls it two ways:
 #
 #   webroute-docks.sh config
-#       Print HOCON lines to add inside the gateway's `isthmus { ... }` block, e.g. enabling the WebRoute
-#       plugin at a prefix and letting it dial 127.0.0.1. Exit non-zero if not ready.
+#       Prints the HOCON lines added inside the bench gateway's `isthmus { ... }` block: WebRoute on at
+#       "/", and the per-address caps raised, because every bench client comes from 127.0.0.1 (the same
+#       advice as for a gateway behind a reverse proxy). Nothing else differs from the shipped defaults;
+#       link-grace stays 25ms. The bench sets isthmus.splice.zero-copy itself, per scenario.
 #
 #   webroute-docks.sh run LISTEN_PORT GATEWAY_HOST:PORT TARGET_PORT
-#       Run in the foreground (the bench measures the process tree's CPU and kills its process group):
-#       listen on 127.0.0.1:LISTEN_PORT; for every accepted connection, make a WebRoute link through the
-#       gateway to a second dock that connects to 127.0.0.1:TARGET_PORT (the iperf3 server), and relay
-#       bytes both ways. iperf3 opens several connections (control + one per stream): each needs a link.
-#       The gateway's side must call SpliceEngine.join(..., options.withZeroCopy(true)); whether it then
-#       splices is decided by isthmus.splice.zero-copy, which the bench sets per scenario.
-#       The docks should be cheap (e.g. `isthmus webroute forward` with splice-based relays), and their
-#       CPU is reported apart from the gateway's.
-#
-# Until it is filled in, both commands say PENDING and the scenarios are reported as pending.
+#       Runs in the foreground (the bench measures its process tree's CPU apart from the gateway's and
+#       kills its process group): listens on 127.0.0.1:LISTEN_PORT; for every accepted connection, one
+#       process opens both WebRoute legs through the gateway with one fresh random WebRoute-ID (leg A for
+#       the accepted client, leg B for 127.0.0.1:TARGET_PORT), waits for both 101s (checking
+#       Sec-WebRoute-Accept), then relays client <-> A and B <-> target with splice(2), so the docks never
+#       copy the bytes through user space. iperf3's control connection and each stream get a link each.
+#       The gateway joins every link with SpliceOptions.withZeroCopy(true) (plugin-webroute's
+#       WebRouteLink), so isthmus.splice.zero-copy alone decides copy or splice.
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 case "${1:-}" in
   config)
-    # TODO(webroute lead): e.g.  echo '  plugins.webroute { enabled = true }'
-    #                             echo '  egress.allow-cidrs = ["127.0.0.0/8"]'
-    echo "PENDING: bench/hooks/webroute-docks.sh has no WebRoute dock yet" >&2
-    exit 3
+    echo '  plugins.webroute { enabled = true, prefix = "/", max-waiting-per-ip = 10000 }'
+    echo '  limits { max-connections-per-ip = 50000 }'
     ;;
   run)
-    # TODO(webroute lead): exec the two docks, e.g.
-    #   exec isthmus webroute forward --listen "127.0.0.1:$2" --gateway "$3" --to "127.0.0.1:$4" ...
-    echo "PENDING: bench/hooks/webroute-docks.sh has no WebRoute dock yet"
-    exit 3
+    [[ $# -eq 4 ]] || { echo "usage: $0 run LISTEN_PORT GATEWAY_HOST:PORT TARGET_PORT" >&2; exit 64; }
+    exec python3 "$here/../lib/dock.py" webroute "$2" "$3" "$4" /bench
     ;;
   *)
     echo "usage: $0 config | run LISTEN_PORT GATEWAY_HOST:PORT TARGET_PORT" >&2

@@ -1,44 +1,53 @@
 #!/usr/bin/env python3
-"""Loopback throughput and CPU-per-byte of TCP relays: the method of the perf notes (section 4.2).
+"""The Isthmus benchmark suite (run it through bench/run.sh, which checks the tools first).
 
-One iperf3 server on 127.0.0.1. Every relay listens on its own 127.0.0.1 port and forwards to it. Each
-round runs every scenario once per stream count (interleaved, so drift on a shared VM hits all alike);
-the report gives medians over rounds, the ratio to direct, and each relay's CPU seconds per GB moved,
-from utime+stime (and reaped children) in /proc/<pid>/stat of its whole process tree.
+Suites, all on loopback, every load bounded in count and time:
 
-Run through bench/run.sh, which checks the tools first. Stdlib only.
+  throughput  iperf3 through each relay, single stream and -P 4: direct, socat, nginx stream, HAProxy
+              (with and without splice), Isthmus WebRoute links in copy and splice mode (and, on request,
+              the engine alone through the tests' probe plugin). Each round runs every scenario once per
+              stream count, interleaved; the report gives medians, the ratio to direct and to each peer,
+              and each relay's CPU seconds per GB moved, from utime+stime (and reaped children) in
+              /proc/<pid>/stat of its whole process tree. Docks are reported apart.
+  latency     ping-pong of small messages, direct and through a WebRoute link (copy, splice): p50/p99
+  pairs       WebRoute pairs per second (link, one byte each way, close)
+  remoted     Remoted client connects per second through one registered server (the Java SDK)
+  idle        heap, direct memory, RSS and kernel slab per idle linked pair, and the projection to 100,000
+
+Positional arguments name throughput scenarios and/or suites; none means the default set (every suite,
+the default throughput scenarios); `all` adds the probe scenarios. Stdlib only.
 """
 import argparse
 import datetime
 import json
 import os
 import platform
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BENCH = os.path.join(ROOT, "bench")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import suites  # noqa: E402
+from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
+                    gateway_conf, profile_summary, wait_port, wait_quiet, webroute_conf)
+
 IPERF_PORT = 15201
 
-# name -> description; the order is the report's order.
 PEERS = ["direct", "socat", "nginx", "haproxy", "haproxy-splice"]
 ISTHMUS = ["isthmus-copy", "isthmus-splice"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
+SUITES = ["throughput", "latency", "pairs", "remoted", "idle"]
 DESCRIPTIONS = {
     "direct": "direct (no relay)",
     "socat": "socat -b 131072 (a process per connection)",
     "nginx": "nginx stream, 1 worker, proxy_buffer_size 128k",
     "haproxy": "HAProxy mode tcp, 1 thread",
     "haproxy-splice": "HAProxy mode tcp + option splice-request/-response, 1 thread",
-    "isthmus-copy": "Isthmus WebRoute pair, copy (isthmus.splice.zero-copy = false)",
-    "isthmus-splice": "Isthmus WebRoute pair, zero-copy (isthmus.splice.zero-copy = true)",
+    "isthmus-copy": "Isthmus WebRoute link, copy (isthmus.splice.zero-copy = false)",
+    "isthmus-splice": "Isthmus WebRoute link, zero-copy (isthmus.splice.zero-copy = true)",
     "probe-copy-64k": "Isthmus engine via test probe pair, copy, max-read-size 64k",
     "probe-splice-64k": "Isthmus engine via test probe pair, zero-copy, max-read-size 64k",
     "probe-copy-256k": "Isthmus engine via test probe pair, copy, max-read-size 256k",
@@ -46,88 +55,7 @@ DESCRIPTIONS = {
 }
 
 
-class Pending(Exception):
-    """A scenario that cannot run yet (its hook is not filled in)."""
-
-
-# ---------------------------------------------------------------- processes and CPU accounting
-
-def proc_tree(root):
-    children = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(name))
-        except (OSError, IndexError):
-            continue
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def cpu_seconds(root):
-    """utime+stime+cutime+cstime of root and its live descendants, in seconds."""
-    ticks = 0
-    for pid in proc_tree(root):
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            # After the comm field: state is [0]; utime, stime, cutime, cstime are fields 14-17 of stat.
-            ticks += sum(int(x) for x in fields[11:15])
-        except (OSError, IndexError):
-            continue
-    return ticks / CLK_TCK
-
-
-class Service:
-    """A long-running process of the bench (a relay, a dock, a gateway)."""
-
-    def __init__(self, name, argv, workdir, env=None, ready_port=None):
-        self.name = name
-        log = open(os.path.join(workdir, name + ".log"), "w")
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True, cwd=workdir)
-        if ready_port:
-            wait_port(ready_port, self)
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.alive():
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-
-def wait_port(port, service=None, timeout=60):
-    import socket
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if service is not None and not service.alive():
-            raise RuntimeError("%s exited; see its log in the work directory" % service.name)
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("nothing listens on 127.0.0.1:%d after %ds" % (port, timeout))
-
-
-# ---------------------------------------------------------------- scenarios
+# ---------------------------------------------------------------- throughput scenarios
 
 class Scenario:
     def __init__(self, name, port, relay=None, helpers=(), jvm=False):
@@ -192,23 +120,6 @@ listen relay
     raise KeyError(name)
 
 
-JAVA_OPTS = ["-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dio.netty.leakDetection.level=disabled"]
-
-
-def gateway_conf(workdir, name, port, zero_copy, read_size, threads, extra=""):
-    return write(workdir, name + ".conf", """isthmus {
-  listen = "127.0.0.1:%d"
-  admin.listen = "127.0.0.1:%d"
-  event-loop-threads = %d
-  logging.access-log = false
-  splice {
-    zero-copy = %s
-    max-read-size = %s
-  }
-%s}
-""" % (port, port + 1, threads, "true" if zero_copy else "false", read_size, extra))
-
-
 def start_probe(name, workdir, shared, args):
     """probe-{copy,splice}-{64k,256k}: the gateway from gateway-core's test classpath and splice docks."""
     mode, size = name.split("-")[1:3]
@@ -218,10 +129,10 @@ def start_probe(name, workdir, shared, args):
         cp = probe_classpath()
         conf = gateway_conf(workdir, key, gw_port, True, size, args.isthmus_threads,
                             "  plugins.probe { enabled = true, idle-timeout = 1h }\n")
-        shared[key] = Service(key, ["java"] + JAVA_OPTS + ["-cp", cp, "io.isthmus.core.splice.BenchGateway", conf],
+        shared[key] = Service(key, ["java"] + GATEWAY_JAVA_OPTS + ["-cp", cp, "io.isthmus.core.splice.BenchGateway", conf],
                               workdir, ready_port=gw_port)
     dock_port = gw_port + (5 if mode == "copy" else 6)
-    dock = Service(name + "-dock", [sys.executable, os.path.join(BENCH, "lib", "dock.py"), str(dock_port),
+    dock = Service(name + "-dock", [sys.executable, os.path.join(BENCH, "lib", "dock.py"), "probe", str(dock_port),
                                     str(gw_port), str(IPERF_PORT), "zerocopy=true" if mode == "splice" else ""],
                    workdir, ready_port=dock_port)
     return Scenario(name, dock_port, shared[key], [dock], jvm=True)
@@ -243,39 +154,15 @@ def probe_classpath():
 def start_isthmus(name, workdir, shared, args):
     """isthmus-{copy,splice}: the shipped gateway and two WebRoute docks (bench/hooks/webroute-docks.sh)."""
     zero_copy = name == "isthmus-splice"
-    home = args.isthmus_home
-    launcher = os.path.join(home, "bin", "isthmus")
-    if not os.access(launcher, os.X_OK):
-        raise Pending("no gateway at %s: build the distribution (mvn -B package) or pass --isthmus-home" % launcher)
     gw_port = 15510 if zero_copy else 15520
-    conf = gateway_conf(workdir, name + "-gateway", gw_port, zero_copy, args.isthmus_read_size,
-                        args.isthmus_threads, hook_output([os.path.join(BENCH, "hooks", "webroute-docks.sh"), "config"]))
-    gateway = Service(name + "-gateway", [launcher, "run", "--config", conf], workdir,
-                      env=dict(os.environ, JAVA_OPTS=" ".join(JAVA_OPTS)), ready_port=gw_port)
+    gateway = Gateway(name + "-gateway", args, workdir, gw_port, zero_copy, webroute_conf())
     shared[name + "-gateway"] = gateway
     dock_port = gw_port + 5
     dock = Service(name + "-docks", [os.path.join(BENCH, "hooks", "webroute-docks.sh"), "run", str(dock_port),
                                      "127.0.0.1:%d" % gw_port, str(IPERF_PORT)], workdir)
-    try:
-        wait_port(dock_port, dock, timeout=30)
-    except RuntimeError:
-        with open(os.path.join(workdir, name + "-docks.log")) as f:
-            text = f.read()
-        if "PENDING" in text:
-            raise Pending(text.strip().splitlines()[-1])
-        raise
+    wait_port(dock_port, dock, timeout=30)
     return Scenario(name, dock_port, gateway, [dock], jvm=True)
 
-
-def hook_output(argv):
-    done = subprocess.run(argv, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise Pending((done.stdout + done.stderr).strip().splitlines()[-1] if (done.stdout + done.stderr).strip()
-                      else "hook failed: " + " ".join(argv))
-    return done.stdout
-
-
-# ---------------------------------------------------------------- measuring
 
 def iperf(port, seconds, streams):
     argv = ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-P", str(streams), "-J"]
@@ -291,11 +178,12 @@ def iperf(port, seconds, streams):
 
 def measure(sc, seconds, streams):
     services = ([sc.relay] if sc.relay else []) + sc.helpers
-    before = {s.name: cpu_seconds(s.pid) for s in services}
+    other = OtherLoad()
+    before = {s.name: s.cpu() for s in services}
     gbits, nbytes, secs = iperf(sc.port, seconds, streams)
-    after = {s.name: cpu_seconds(s.pid) for s in services}
+    after = {s.name: s.cpu() for s in services}
     gb = nbytes / 1e9
-    row = {"gbits": gbits, "bytes": nbytes, "seconds": secs}
+    row = {"gbits": gbits, "bytes": nbytes, "seconds": secs, "other_cores": other.cores()}
     if sc.relay:
         cpu = after[sc.relay.name] - before[sc.relay.name]
         row.update(relay_cpu_s=cpu, relay_cores=cpu / secs, relay_cpu_s_per_gb=cpu / gb)
@@ -309,6 +197,147 @@ def median_of(rows, key):
     values = [r[key] for r in rows if key in r]
     return statistics.median(values) if values else None
 
+
+def throughput(names, args, workdir, log, profiles):
+    streams_list = [int(x) for x in args.streams.split(",")]
+    shared, scenarios, results, services = {}, {}, {}, []
+    iperf_server = Service("iperf3-server", ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(IPERF_PORT)],
+                           workdir, ready_port=IPERF_PORT)
+    services.append(iperf_server)
+    try:
+        for name in names:
+            try:
+                if name in PEERS:
+                    sc = start_peer(name, workdir)
+                elif name in PROBE:
+                    sc = start_probe(name, workdir, shared, args)
+                else:
+                    sc = start_isthmus(name, workdir, shared, args)
+            except Pending as p:
+                log("%s: pending (%s)" % (name, p))
+                for s in streams_list:
+                    results[(name, s)] = str(p)
+                continue
+            scenarios[name] = sc
+            services += ([sc.relay] if sc.relay else []) + sc.helpers
+            if sc.jvm:
+                iperf(sc.port, 5, 1)  # JIT warm-up, not recorded
+        # Links made so far (readiness probes, the warm-up) are not the measured ones.
+        modes_before = {name: sc.relay.splice_modes() for name, sc in scenarios.items() if isinstance(sc.relay, Gateway)}
+        for rnd in range(args.rounds):
+            for streams in streams_list:
+                for name, sc in scenarios.items():
+                    profiled = args.profile and rnd == args.rounds - 1 and isinstance(sc.relay, Gateway)
+                    if profiled:
+                        sc.relay.start_profile(workdir, "P%d" % streams)
+                    row = measure(sc, args.seconds, streams)
+                    if profiled:
+                        profiles.append(("%s -P %d" % (name, streams), sc.relay.stop_profile()))
+                    results.setdefault((name, streams), []).append(row)
+                    log("round %d -P %d %-18s %6.2f Gbit/s  relay %s CPU-s/GB  docks %s  (other load %.2f cores)" % (
+                        rnd + 1, streams, name, row["gbits"],
+                        "%.2f" % row["relay_cpu_s_per_gb"] if "relay_cpu_s_per_gb" in row else "-",
+                        "%.2f" % row["helper_cpu_s_per_gb"] if "helper_cpu_s_per_gb" in row else "-",
+                        row["other_cores"]))
+        modes = {}
+        for name, before in modes_before.items():
+            after = scenarios[name].relay.splice_modes()
+            modes[name] = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+    finally:
+        for s in list(shared.values()) + services:
+            s.stop()
+    return {"results": results, "modes": modes, "streams": streams_list, "names": names}
+
+
+def throughput_report(t, args):
+    results, names = t["results"], t["names"]
+    lines = ["## Throughput: iperf3, %d s per run, %d rounds interleaved, medians (min-max)" % (args.seconds, args.rounds), ""]
+    pending = {}
+    for streams in t["streams"]:
+        direct = median_of(results.get(("direct", streams), []), "gbits")
+        lines += ["### -P %d" % streams, "",
+                  "| scenario | Gbit/s | % of direct | relay cores | relay CPU-s/GB | relay Gbit/s per core | docks CPU-s/GB | other load (cores) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name in names:
+            rows = results.get((name, streams))
+            if rows is None:
+                continue
+            if isinstance(rows, str):
+                lines.append("| %s | pending | | | | | | |" % name)
+                pending[name] = rows
+                continue
+            g = [r["gbits"] for r in rows]
+            med = statistics.median(g)
+            pct = "%.0f" % (100 * med / direct) if direct else "-"
+            fmt = lambda v, f="%.2f": f % v if v is not None else "-"
+            cpu_gb = median_of(rows, "relay_cpu_s_per_gb")
+            lines.append("| %s | %.2f (%.2f-%.2f) | %s | %s | %s | %s | %s | %s |" % (
+                name, med, min(g), max(g), pct, fmt(median_of(rows, "relay_cores")),
+                fmt(cpu_gb), fmt(8 / cpu_gb if cpu_gb else None, "%.1f"), fmt(median_of(rows, "helper_cpu_s_per_gb")),
+                fmt(median_of(rows, "other_cores"))))
+        lines.append("")
+        # Isthmus against each peer: throughput ratio and CPU-per-GB ratio (below 1 = cheaper than the peer).
+        ours = [n for n in names if n not in PEERS and isinstance(results.get((n, streams)), list)]
+        peers = [n for n in PEERS if n != "direct" and isinstance(results.get((n, streams)), list)]
+        if ours and peers:
+            lines += ["Ratios at -P %d, Isthmus ÷ peer: Gbit/s × / relay CPU-s/GB × (CPU below 1.00 = cheaper than the peer)" % streams, "",
+                      "| scenario | " + " | ".join(peers) + " |", "|---|" + "---|" * len(peers)]
+            for n in ours:
+                cells = []
+                for p in peers:
+                    g = median_of(results[(n, streams)], "gbits") / median_of(results[(p, streams)], "gbits")
+                    c1, c2 = median_of(results[(n, streams)], "relay_cpu_s_per_gb"), median_of(results[(p, streams)], "relay_cpu_s_per_gb")
+                    cells.append("%.2f / %s" % (g, "%.2f" % (c1 / c2) if c1 and c2 else "-"))
+                lines.append("| %s | %s |" % (n, " | ".join(cells)))
+            lines.append("")
+    for name, why in pending.items():
+        lines.append("- %s is pending: %s" % (name, why))
+    if t["modes"]:
+        lines.append("How the measured links moved bytes (isthmus_splices_total by mode, and zero-copy fallbacks by reason): " + "; ".join(
+            "%s: %s" % (n, ", ".join("%s %d" % kv for kv in sorted(m.items())) or "none") for n, m in t["modes"].items()))
+    lines += ["", "relay = the proxy's (or gateway's) process tree; docks = the two docks on the Isthmus path, apart. "
+              "relay Gbit/s per core = 8 / relay CPU-s/GB: what the relay would move with one core of its own. "
+              "other load = CPU of processes outside the bench meanwhile (a shared machine).", ""]
+    return lines
+
+
+# ---------------------------------------------------------------- goals of issue #5
+
+def goals(out):
+    """The issue's goals, judged on this run's medians (a goal whose suite did not run is left out)."""
+    rows = []
+
+    def verdict(ok):
+        return "met" if ok else "**missed**"
+
+    t = out.get("throughput", {}).get("results", {})
+    copy = t.get(("isthmus-copy", 1))
+    if isinstance(copy, list):
+        g, c = median_of(copy, "gbits"), median_of(copy, "relay_cpu_s_per_gb")
+        rows.append(("copy mode >= 10 Gbit/s single stream", "%.2f Gbit/s (%.0f%%)" % (g, 100 * g / 10), verdict(g >= 10)))
+        rows.append(("copy mode <= 0.65 CPU-s/GB single stream", "%.2f CPU-s/GB" % c, verdict(c <= 0.65)))
+    for streams in (1, 4):
+        sp, hp = t.get(("isthmus-splice", streams)), t.get(("haproxy-splice", streams))
+        if isinstance(sp, list) and isinstance(hp, list):
+            a, b = median_of(sp, "relay_cpu_s_per_gb"), median_of(hp, "relay_cpu_s_per_gb")
+            rows.append(("splice mode <= HAProxy splice CPU-s/GB, -P %d" % streams, "%.2f vs %.2f (%+.0f%%)" % (a, b, 100 * (a / b - 1)),
+                         verdict(a <= b)))
+    pairs = out.get("pairs")
+    if isinstance(pairs, dict) and "error" not in pairs:
+        rows_ = next(iter(pairs.values()))
+        rate = statistics.median(r["pairs_per_s"] for r in rows_)
+        rows.append((">= 10,000 WebRoute pairs per second (default config)", "%.0f pairs/s (%.0f%%)" % (rate, rate / 100), verdict(rate >= 10000)))
+    idle = out.get("idle")
+    if isinstance(idle, dict) and "base" in idle:
+        per = (idle["loaded"]["heap"] - idle["base"]["heap"]) / idle["pairs"]
+        rows.append(("<= 4 KiB heap per idle linked pair", "%.0f B (%.2f KiB)" % (per, per / 1024), verdict(per <= 4096)))
+    if not rows:
+        return []
+    return ["## Goals (issue #5), judged on this run", "", "| goal | this run | verdict |", "|---|---|---|"] + [
+        "| %s | %s | %s |" % r for r in rows] + [""]
+
+
+# ---------------------------------------------------------------- main
 
 def machine():
     def first_line(argv, word=""):
@@ -332,106 +361,126 @@ def machine():
     }
 
 
-def report(results, scenarios, streams_list, args, meta):
-    lines = ["# Bench %s" % meta["started"], "",
-             "%d s per run, %d rounds interleaved, medians (min-max). Machine: %s x %s, kernel %s." % (
-                 args.seconds, args.rounds, meta["machine"]["cpus"], meta["machine"]["cpu"], meta["machine"]["kernel"]),
-             ""]
-    pending = {}
-    for streams in streams_list:
-        direct = median_of(results.get(("direct", streams), []), "gbits")
-        lines += ["## -P %d" % streams, "",
-                  "| scenario | Gbit/s | % of direct | relay cores | relay CPU-s/GB | docks CPU-s/GB |",
-                  "|---|---|---|---|---|---|"]
-        for name in scenarios:
-            rows = results.get((name, streams))
-            if rows is None:
-                continue
-            if isinstance(rows, str):
-                lines.append("| %s | pending | | | | |" % name)
-                pending[name] = rows
-                continue
-            g = [r["gbits"] for r in rows]
-            med = statistics.median(g)
-            pct = "%.0f" % (100 * med / direct) if direct else "-"
-            fmt = lambda v, f="%.2f": f % v if v is not None else "-"
-            lines.append("| %s | %.2f (%.2f-%.2f) | %s | %s | %s | %s |" % (
-                name, med, min(g), max(g), pct, fmt(median_of(rows, "relay_cores")),
-                fmt(median_of(rows, "relay_cpu_s_per_gb")), fmt(median_of(rows, "helper_cpu_s_per_gb"))))
-        lines.append("")
-    for name, why in pending.items():
-        lines.append("- %s is pending: %s" % (name, why))
-    lines += ["", "relay = the proxy's (or gateway's) process tree; docks = the two docks on the Isthmus path, apart.", ""]
-    return "\n".join(lines)
+def choose(ap, args):
+    names = args.scenarios
+    if not names:
+        return list(DEFAULT), list(SUITES)
+    if names == ["all"]:
+        return DEFAULT + PROBE, list(SUITES)
+    unknown = [n for n in names if n not in DESCRIPTIONS and n not in SUITES]
+    if unknown:
+        ap.error("unknown scenario(s) or suite(s): %s" % " ".join(unknown))
+    chosen_suites = [s for s in SUITES if s in names]
+    scen = [n for n in names if n in DESCRIPTIONS]
+    if "throughput" in chosen_suites and not scen:
+        scen = list(DEFAULT)
+    if scen:
+        if "throughput" not in chosen_suites:
+            chosen_suites.insert(0, "throughput")
+        if "direct" not in scen:
+            scen = ["direct"] + scen
+    return scen, chosen_suites
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("scenarios", nargs="*", help="default: %s; also: %s, or 'all'" % (" ".join(DEFAULT), " ".join(PROBE)))
-    ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("scenarios", nargs="*", help="throughput scenarios (default: %s; also %s) and/or suites (%s), or 'all'"
+                    % (" ".join(DEFAULT), " ".join(PROBE), " ".join(SUITES)))
+    ap.add_argument("--seconds", type=int, default=5, help="iperf3 run length")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every suite")
     ap.add_argument("--streams", default="1,4", help="iperf3 -P values, comma-separated")
-    ap.add_argument("--isthmus-home", default=os.environ.get("ISTHMUS_HOME", os.path.join(ROOT, "distribution", "target", "isthmus")))
+    ap.add_argument("--isthmus", default=os.environ.get("ISTHMUS", os.path.join(ROOT, "distribution", "target", "isthmus")),
+                    help="the gateway executable (default: distribution/target/isthmus), or a tarball home holding bin/isthmus")
     ap.add_argument("--isthmus-threads", type=int, default=1, help="event-loop-threads of the gateways (peers run 1 worker)")
-    ap.add_argument("--isthmus-read-size", default="256k", help="isthmus.splice.max-read-size of the isthmus-* gateways")
+    ap.add_argument("--isthmus-read-size", default="256k", help="isthmus.splice.max-read-size of the gateways")
+    ap.add_argument("--latency-count", type=int, default=20000)
+    ap.add_argument("--latency-warmup", type=int, default=5000)
+    ap.add_argument("--latency-size", type=int, default=64)
+    ap.add_argument("--pairs", type=int, default=20000, help="WebRoute pairs per run")
+    ap.add_argument("--pairs-concurrency", type=int, default=512)
+    ap.add_argument("--pairs-warmup", type=int, default=5000)
+    ap.add_argument("--pairs-threads", type=int, default=None, help="event-loop-threads of the pairs gateways (default: --isthmus-threads)")
+    ap.add_argument("--remoted-count", type=int, default=3000)
+    ap.add_argument("--remoted-concurrency", type=int, default=64)
+    ap.add_argument("--remoted-warmup", type=int, default=1000)
+    ap.add_argument("--idle-pairs", type=int, default=8000)
+    ap.add_argument("--wait-quiet", type=int, default=0, metavar="S",
+                    help="before each suite, wait up to S seconds until other processes use < 0.15 cores")
+    ap.add_argument("--profile", action="store_true",
+                    help="JFR-profile the Isthmus gateways in the last round (costs throughput) and summarise the top frames")
     ap.add_argument("--out", default=os.path.join(BENCH, "results"))
     args = ap.parse_args()
-    names = args.scenarios or DEFAULT
-    if names == ["all"]:
-        names = DEFAULT + PROBE
-    unknown = [n for n in names if n not in DESCRIPTIONS]
-    if unknown:
-        ap.error("unknown scenario(s): %s" % " ".join(unknown))
-    if "direct" not in names:
-        names = ["direct"] + names
-    streams_list = [int(x) for x in args.streams.split(",")]
+    if args.pairs_threads is None:
+        args.pairs_threads = args.isthmus_threads
+    scen, chosen = choose(ap, args)
 
     workdir = tempfile.mkdtemp(prefix="isthmus-bench-")
-    meta = {"started": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
-            "seconds": args.seconds, "rounds": args.rounds, "streams": streams_list, "workdir": workdir}
-    print("work directory (logs, generated configs): %s" % workdir, flush=True)
-    services, shared, scenarios, results = [], {}, {}, {}
-    iperf_server = Service("iperf3-server", ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(IPERF_PORT)],
-                           workdir, ready_port=IPERF_PORT)
-    services.append(iperf_server)
-    try:
-        for name in names:
-            try:
-                if name in PEERS:
-                    sc = start_peer(name, workdir)
-                elif name in PROBE:
-                    sc = start_probe(name, workdir, shared, args)
-                else:
-                    sc = start_isthmus(name, workdir, shared, args)
-            except Pending as p:
-                print("%s: pending (%s)" % (name, p), flush=True)
-                for s in streams_list:
-                    results[(name, s)] = str(p)
+    started = datetime.datetime.now()
+    meta = {"started": started.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), "argv": sys.argv[1:],
+            "seconds": args.seconds, "rounds": args.rounds, "streams": args.streams, "workdir": workdir, "suites": chosen}
+
+    def log(text):
+        print(text, flush=True)
+
+    log("work directory (logs, generated configs): %s" % workdir)
+    log("suites: %s%s" % (", ".join(chosen), "; throughput scenarios: " + " ".join(scen) if scen else ""))
+    out, profiles, report = {}, [], []
+    java = None
+    for suite in chosen:
+        if args.wait_quiet:
+            load = wait_quiet(args.wait_quiet)
+            log("%s: other processes use %.2f cores" % (suite, load))
+        t0 = time.time()
+        try:
+            if suite == "throughput":
+                out[suite] = throughput(scen, args, workdir, log, profiles)
+                report += throughput_report(out[suite], args)
                 continue
-            scenarios[name] = sc
-            services += ([sc.relay] if sc.relay else []) + sc.helpers
-            if sc.jvm:
-                iperf(sc.port, 3, 1)  # JIT warm-up, not recorded
-        for rnd in range(args.rounds):
-            for streams in streams_list:
-                for name, sc in scenarios.items():
-                    row = measure(sc, args.seconds, streams)
-                    results.setdefault((name, streams), []).append(row)
-                    print("round %d -P %d %-18s %6.2f Gbit/s  relay %s CPU-s/GB" % (
-                        rnd + 1, streams, name, row["gbits"],
-                        "%.2f" % row["relay_cpu_s_per_gb"] if "relay_cpu_s_per_gb" in row else "-"), flush=True)
-    finally:
-        for s in list(shared.values()) + services:
-            s.stop()
-    text = report(results, names, streams_list, args, meta)
+            if java is None:
+                java = JavaTool(args, workdir)
+            if suite == "latency":
+                out[suite] = suites.latency(args, workdir, java, log)
+                report += suites.latency_report(out[suite], args)
+            elif suite == "pairs":
+                out[suite] = suites.pairs(args, workdir, java, log, profiles)
+                report += suites.pairs_report(out[suite], args)
+            elif suite == "remoted":
+                out[suite] = suites.remoted(args, workdir, java, log)
+                report += suites.remoted_report(out[suite], args)
+            elif suite == "idle":
+                out[suite] = suites.idle(args, workdir, java, log)
+                report += suites.idle_report(out[suite])
+        except (Pending, RuntimeError, subprocess.SubprocessError, OSError) as e:
+            log("%s: FAILED or pending: %s" % (suite, e))
+            report += ["## %s" % suite, "", "not measured: %s" % e, ""]
+            out[suite] = {"error": str(e)}
+        finally:
+            log("%s took %.0f s" % (suite, time.time() - t0))
+    report = goals(out) + report
+    if profiles:
+        report += ["## Profiles (JFR, last round)", ""]
+        for label, path in profiles:
+            report += ["### " + label, "", "```", profile_summary(path), "```", ""]
+
+    m = meta["machine"]
+    header = ["# Isthmus bench %s" % meta["started"], "",
+              "Command: `bench/run.sh %s`. Machine: %s x %s, %s GiB, kernel %s; %s. Took %.0f min." % (
+                  " ".join(sys.argv[1:]), m["cpus"], m["cpu"], m["memory_gib"], m["kernel"], m["java"],
+                  (time.time() - started.timestamp()) / 60), ""]
+    text = "\n".join(header + report)
     print()
     print(text)
     os.makedirs(args.out, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = started.strftime("%Y%m%d-%H%M%S")
     with open(os.path.join(args.out, stamp + ".md"), "w") as f:
         f.write(text + "\n")
+    serialisable = dict(out)
+    if "throughput" in serialisable and "results" in serialisable["throughput"]:
+        t = dict(serialisable["throughput"])
+        t["results"] = {"%s|P%d" % k: v for k, v in t["results"].items()}
+        serialisable["throughput"] = t
     with open(os.path.join(args.out, stamp + ".json"), "w") as f:
-        json.dump({"meta": meta, "results": {"%s|P%d" % k: v for k, v in results.items()}}, f, indent=1)
+        json.dump({"meta": meta, "results": serialisable}, f, indent=1, default=str)
     print("written to %s/%s.{md,json}" % (args.out, stamp))
 
 

@@ -22,11 +22,14 @@ public final class SpliceEngine {
     private final GatewayMetrics metrics;
     private final boolean accessLog;
     private final Set<Splice> live = ConcurrentHashMap.newKeySet();
+    /** Immutable, so every joined channel shares this one instance (a channel keeps a reference to it). */
+    private final WriteBufferWaterMark marks;
 
     public SpliceEngine(SpliceConfig config, GatewayMetrics metrics, boolean accessLog) {
         this.config = config;
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.marks = new WriteBufferWaterMark(config.lowWaterMark().toIntBytes(), config.highWaterMark().toIntBytes());
     }
 
     /** The idle timeout a plugin gets when it has none of its own. */
@@ -45,8 +48,6 @@ public final class SpliceEngine {
      * epoll transport move bytes inside the kernel; see {@link Splice#mode()}.
      */
     public Splice join(Endpoint a, Endpoint b, SpliceOptions options) {
-        WriteBufferWaterMark marks = new WriteBufferWaterMark(
-                config.lowWaterMark().toIntBytes(), config.highWaterMark().toIntBytes());
         for (Endpoint e : new Endpoint[] {a, b}) {
             if (e instanceof ChannelEndpoint ce) {
                 ce.channel().config().setWriteBufferWaterMark(marks);

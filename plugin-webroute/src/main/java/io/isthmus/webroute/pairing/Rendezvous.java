@@ -78,6 +78,8 @@ public final class Rendezvous {
         self[0] = waiter;
         Arrival arrival = draining ? new Arrival.Refused(Arrival.Reason.DRAINING) : registry.arrive(waiter, rule);
         if (arrival instanceof Arrival.Matched matched) {
+            matched.partner().leftWaiting();
+            waiter.leftWaiting();
             link.link(matched.partner(), waiter);
         } else if (arrival instanceof Arrival.Parked) {
             waiter.deadline(channel.eventLoop().schedule(() -> expire(waiter), waitTimeout.toNanos(), TimeUnit.NANOSECONDS));

@@ -77,6 +77,22 @@ public final class Waiter {
         Future<?> timer = deadline;
         if (timer != null) {
             timer.cancel(false);
+            deadline = null;
+        }
+    }
+
+    /**
+     * Out of the registry for good (claimed for a link): the wait deadline and the {@link WaiterWatch} have
+     * no job left. Dropping the watch (on the channel's loop) also lets this waiter, its request and its
+     * cancelled timer be collected while the link lives: about 1 KiB of heap per linked pair.
+     */
+    void leftWaiting() {
+        cancelDeadline();
+        Channel channel = channel();
+        if (channel.eventLoop().inEventLoop()) {
+            WaiterWatch.removeFrom(channel);
+        } else {
+            channel.eventLoop().execute(() -> WaiterWatch.removeFrom(channel));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.isthmus.webroute.pairing;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -18,6 +19,13 @@ final class WaiterWatch extends ChannelInboundHandlerAdapter {
 
     WaiterWatch(Runnable onEnd) {
         this.onEnd = onEnd;
+    }
+
+    /** Takes the watch out of {@code channel}'s pipeline, if it is there; call on the channel's event loop. */
+    static void removeFrom(Channel channel) {
+        if (channel.pipeline().context(NAME) != null) {
+            channel.pipeline().remove(NAME);
+        }
     }
 
     @Override

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reference's PHP client drops whatever arrives in the same read as the 101 (protocol notes §3). So the
  * 101 goes out alone, to the newer side first, and the bytes either side sent early stay held by its
  * endpoint until both 101s are flushed and the grace has passed.
+ *
+ * <p>Links ask for zero-copy: {@code isthmus.splice.zero-copy} decides (off by default).
  */
 public final class WebRouteLink {
 
@@ -54,7 +56,10 @@ public final class WebRouteLink {
         newer.cancelDeadline();
         metrics.linked(older);
         Duration idle = TimeoutNegotiation.negotiate(defaultTimeout, older.request().timeout(), newer.request().timeout());
-        SpliceOptions options = SpliceOptions.of(metrics.protocol().protocol(), idle).withHalfClose(halfClose);
+        // Both sides are TCP connections of the front door, so a link may take the kernel path; whether it
+        // does is the operator's isthmus.splice.zero-copy (and the engine's checks: no TLS, epoll, one loop).
+        SpliceOptions options = SpliceOptions.of(metrics.protocol().protocol(), idle).withHalfClose(halfClose)
+                .withZeroCopy(true);
         Promise<Splice> started = older.channel().eventLoop().newPromise();
         AtomicInteger unflushed = new AtomicInteger(2);
         Runnable oneFlushed = () -> {
