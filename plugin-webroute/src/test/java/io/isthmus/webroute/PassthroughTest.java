@@ -9,14 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
+import io.isthmus.core.testing.RandomPayloads;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -46,52 +42,6 @@ class PassthroughTest {
         pool.shutdownNow();
     }
 
-    record Sent(byte[] digest, long bytes) {
-    }
-
-    static CompletableFuture<Sent> sendRandom(OutputStream out, long bytes, long seed) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                SplittableRandom r = new SplittableRandom(seed);
-                byte[] chunk = new byte[256 * 1024];
-                long left = bytes;
-                while (left > 0) {
-                    int n = (int) Math.min(chunk.length, left);
-                    r.nextBytes(chunk);
-                    out.write(chunk, 0, n);
-                    md.update(chunk, 0, n);
-                    left -= n;
-                }
-                out.flush();
-                return new Sent(md.digest(), bytes);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, pool);
-    }
-
-    static CompletableFuture<Sent> receive(InputStream in, long bytes) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[256 * 1024];
-                long got = 0;
-                while (got < bytes) {
-                    int n = in.read(buf, 0, (int) Math.min(buf.length, bytes - got));
-                    if (n < 0) {
-                        break;
-                    }
-                    md.update(buf, 0, n);
-                    got += n;
-                }
-                return new Sent(md.digest(), got);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, pool);
-    }
-
     @ParameterizedTest(name = "{0} bytes each way")
     @ValueSource(longs = {1, 8191, 65_537, 3_000_017, 256L * 1024 * 1024})
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -103,12 +53,12 @@ class PassthroughTest {
             b.socket().setSoTimeout(120_000);
             assertThat(readAscii(a, 127)).isEqualTo(OK101);
             assertThat(readAscii(b, 127)).isEqualTo(OK101);
-            var ab = sendRandom(a.out(), size, size);
-            var ba = sendRandom(b.out(), size, ~size);
-            var atB = receive(b.in(), size);
-            var atA = receive(a.in(), size);
-            Sent gotB = atB.get(120, TimeUnit.SECONDS);
-            Sent gotA = atA.get(120, TimeUnit.SECONDS);
+            var ab = RandomPayloads.send(a.out(), size, size, pool, RandomPayloads.Then.NOTHING);
+            var ba = RandomPayloads.send(b.out(), size, ~size, pool, RandomPayloads.Then.NOTHING);
+            var atB = RandomPayloads.receive(b.in(), size, pool);
+            var atA = RandomPayloads.receive(a.in(), size, pool);
+            RandomPayloads.Digest gotB = atB.get(120, TimeUnit.SECONDS);
+            RandomPayloads.Digest gotA = atA.get(120, TimeUnit.SECONDS);
             assertThat(gotB.bytes()).isEqualTo(size);
             assertThat(gotA.bytes()).isEqualTo(size);
             assertThat(gotB.digest()).isEqualTo(ab.get(10, TimeUnit.SECONDS).digest());

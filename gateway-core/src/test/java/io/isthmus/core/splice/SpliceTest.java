@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
+import io.isthmus.core.testing.RandomPayloads;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -92,64 +89,18 @@ class SpliceTest {
         return new Pair(a, b);
     }
 
-    static CompletableFuture<byte[]> sendRandom(OutputStream out, long bytes, long seed, boolean thenShutdown, java.net.Socket s) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                Random r = new Random(seed);
-                byte[] chunk = new byte[64 * 1024];
-                long left = bytes;
-                while (left > 0) {
-                    int n = (int) Math.min(chunk.length, left);
-                    r.nextBytes(chunk);
-                    out.write(chunk, 0, n);
-                    md.update(chunk, 0, n);
-                    left -= n;
-                }
-                out.flush();
-                if (thenShutdown) {
-                    s.shutdownOutput();
-                }
-                return md.digest();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, pool);
-    }
-
-    static CompletableFuture<byte[]> digestUntilEof(InputStream in, long[] count) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[64 * 1024];
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    md.update(buf, 0, n);
-                    count[0] += n;
-                }
-                return md.digest();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, pool);
-    }
-
     @Test
     void randomPayloadsBothWaysArriveIntactWithHalfClose() throws Exception {
         long size = 64L * 1024 * 1024;
         try (Pair p = pair("")) {
-            long[] atB = new long[1];
-            long[] atA = new long[1];
-            var sentAB = sendRandom(p.a().out(), size, 1, true, p.a().socket());
-            var sentBA = sendRandom(p.b().out(), size + 12345, 2, true, p.b().socket());
-            var gotB = digestUntilEof(p.b().in(), atB);
-            var gotA = digestUntilEof(p.a().in(), atA);
-            byte[] dB = gotB.get(60, TimeUnit.SECONDS);
-            byte[] dA = gotA.get(60, TimeUnit.SECONDS);
-            assertThat(atB[0]).as("bytes at B").isEqualTo(size);
-            assertThat(atA[0]).as("bytes at A").isEqualTo(size + 12345);
-            assertThat(dB).isEqualTo(sentAB.get(60, TimeUnit.SECONDS));
-            assertThat(dA).isEqualTo(sentBA.get(60, TimeUnit.SECONDS));
+            var sentAB = RandomPayloads.send(p.a().out(), size, 1, pool, p.a()::shutdownOutput);
+            var sentBA = RandomPayloads.send(p.b().out(), size + 12345, 2, pool, p.b()::shutdownOutput);
+            var gotB = RandomPayloads.receive(p.b().in(), Long.MAX_VALUE, pool).get(60, TimeUnit.SECONDS);
+            var gotA = RandomPayloads.receive(p.a().in(), Long.MAX_VALUE, pool).get(60, TimeUnit.SECONDS);
+            assertThat(gotB.bytes()).as("bytes at B").isEqualTo(size);
+            assertThat(gotA.bytes()).as("bytes at A").isEqualTo(size + 12345);
+            assertThat(gotB.digest()).isEqualTo(sentAB.get(60, TimeUnit.SECONDS).digest());
+            assertThat(gotA.digest()).isEqualTo(sentBA.get(60, TimeUnit.SECONDS).digest());
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 0);
     }
@@ -229,7 +180,7 @@ class SpliceTest {
             // A writes far more than B reads. The gateway must stop reading A, so A's writes block; what the
             // gateway holds meanwhile stays near its water marks, not near what A wanted to send.
             long want = 256L * 1024 * 1024;
-            var writer = sendRandom(p.a().out(), want, 3, false, p.a().socket());
+            var writer = RandomPayloads.send(p.a().out(), want, 3, pool, RandomPayloads.Then.NOTHING);
             io.netty.buffer.ByteBufAllocatorMetric alloc =
                     ((io.netty.buffer.ByteBufAllocatorMetricProvider) gateway.channels().allocator()).metric();
             long baseline = alloc.usedDirectMemory();
@@ -242,12 +193,11 @@ class SpliceTest {
             assertThat(held).as("direct memory held by the gateway for one stalled pair").isLessThan(16L * 1024 * 1024);
             assertThat(relayed).isGreaterThanOrEqualTo(0);
             // Now read: everything arrives, intact, and the writer completes.
-            long[] count = new long[1];
-            var got = digestUntilEof(p.b().in(), count);
-            byte[] sent = writer.get(60, TimeUnit.SECONDS);
+            var got = RandomPayloads.receive(p.b().in(), Long.MAX_VALUE, pool);
+            var sent = writer.get(60, TimeUnit.SECONDS);
             p.a().shutdownOutput();
-            assertThat(got.get(60, TimeUnit.SECONDS)).isEqualTo(sent);
-            assertThat(count[0]).isEqualTo(want);
+            assertThat(got.get(60, TimeUnit.SECONDS).digest()).isEqualTo(sent.digest());
+            assertThat(got.get().bytes()).isEqualTo(want);
         }
     }
 
