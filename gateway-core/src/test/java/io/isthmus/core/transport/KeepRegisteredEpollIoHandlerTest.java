@@ -1,6 +1,7 @@
 package io.isthmus.core.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -21,6 +22,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -81,9 +83,10 @@ class KeepRegisteredEpollIoHandlerTest {
                 client.shutdownOutput();
                 Channel child = halfClosed.get(10, TimeUnit.SECONDS);
                 ChannelFuture written = child.writeAndFlush(Unpooled.wrappedBuffer(new byte[PAYLOAD]));
-                // Read only once the socket buffers are full, so the write must wait for EPOLLOUT (the
-                // step that fails); a client draining at once can let all of it through without waiting.
-                Thread.sleep(200);
+                // Read only once the socket buffers are full and the write waits for EPOLLOUT (the step that
+                // fails on plain Netty, where the write then ends at once); a client draining at once could
+                // let all of it through without that wait.
+                await().atMost(Duration.ofSeconds(10)).until(() -> written.isDone() || !child.isWritable());
                 long received = 0;
                 InputStream in = client.getInputStream();
                 byte[] buf = new byte[64 * 1024];
