@@ -4,9 +4,12 @@ import io.isthmus.core.http.PlainResponses;
 import io.isthmus.core.metrics.ProtocolMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -14,9 +17,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Collects bytes until a whole request head is in, within the head timeout (slowloris: one deadline from
- * accept to the end of the head, which trickled bytes do not extend). Then it turns auto-read off, passes
- * the head and every byte behind it on as one {@link ParsedRequest}, and leaves the pipeline. A bad head
- * gets its 400/431/505 reply, a late one 408, and the connection closes.
+ * accept to the end of the head, which trickled bytes do not extend). Then it passes the head and every
+ * byte behind it on as one {@link ParsedRequest} and leaves the pipeline. A bad head gets its 400/431/505
+ * reply, a late one 408, and the connection closes.
+ *
+ * <p>Auto-read stays on through the hand-off: plugins install their handler synchronously, and then Netty's
+ * read loop may go on straight into it. Only when the plugin left no handler behind (it will take the
+ * connection later) is auto-read turned off, so that no byte reaches the pipeline's end. Turning it off
+ * and on again for every connection would cost two {@code epoll_ctl} calls each.
  */
 final class HeadReader extends ChannelInboundHandlerAdapter {
 
@@ -62,14 +70,29 @@ final class HeadReader extends ChannelInboundHandlerAdapter {
     private void handOn(ChannelHandlerContext ctx, RequestHeadParser.Parsed parsed) {
         done = true;
         deadline.cancel(false);
-        ctx.channel().config().setAutoRead(false);
         CompositeByteBuf all = received;
         received = null;
         all.skipBytes(parsed.headLength());
+        ChannelPipeline pipeline = ctx.pipeline();
+        ChannelHandler first = pipeline.first();
         ctx.fireChannelRead(new ParsedRequest(parsed.head(), all));
-        if (ctx.pipeline().context(this) != null) {
-            ctx.pipeline().remove(this);
+        if (pipeline.context(this) != null) {
+            pipeline.remove(this);
         }
+        if (ctx.channel().isOpen() && !pluginHandlerInstalled(pipeline, first)) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /**
+     * Whether the plugin put a handler in the pipeline during the hand-off. The front door's own handlers
+     * that stay (the connection limiter, TLS) sit at the start; plugins add theirs behind them, or in front
+     * of everything (a discarding lingering close, a WebSocket codec before TLS is absent).
+     */
+    private static boolean pluginHandlerInstalled(ChannelPipeline pipeline, ChannelHandler firstBefore) {
+        ChannelHandler last = pipeline.last();
+        boolean frontDoorLast = last instanceof ConnectionLimiter || last instanceof SslHandler;
+        return pipeline.first() != firstBefore || !frontDoorLast;
     }
 
     private void reject(ChannelHandlerContext ctx, HeadRejection rejection) {

@@ -8,8 +8,10 @@ import java.net.InetSocketAddress;
 /**
  * A connection handed from the front door to a plugin.
  *
- * @param channel  the client's channel, its pipeline empty of front-door handlers and auto-read off;
- *                 the plugin calls {@code read()} or turns auto-read on when it is ready for bytes
+ * @param channel  the client's channel, its pipeline empty of front-door handlers; auto-read is on while
+ *                 the plugin's handler runs, so a plugin installs its handler before returning (Netty's
+ *                 read loop may continue into it). If it returns without adding any handler, the front
+ *                 door turns auto-read off and the plugin turns it on when it is ready for bytes
  * @param head     the decoded request head
  * @param leftover every byte the client sent behind the head before the hand-off (possibly empty); the
  *                 plugin owns it and must write, forward or release it

@@ -4,9 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
+import io.isthmus.core.http.PlainResponses;
+import io.isthmus.core.spi.Handoff;
+import io.isthmus.core.testing.ProbeLater;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,6 +85,38 @@ class FrontDoorTest {
             c.send("DEFG");
             c.send("HIJ");
             assertThat(c.readToEofAscii()).endsWith("behind-head=ABCDEFGHIJ\n");
+        }
+    }
+
+    @Test
+    void aPluginThatTakesTheConnectionLaterLosesNoByte() throws Exception {
+        ProbeLater.PARKED.clear();
+        try (RawClient c = new RawClient(gateway.address())) {
+            c.send("GET /later/ HTTP/1.1\r\nHost: x\r\n\r\nABC");
+            Handoff handoff = ProbeLater.PARKED.poll(5, TimeUnit.SECONDS);
+            assertThat(handoff).isNotNull();
+            Channel ch = handoff.channel();
+            // The plugin left no handler behind, so the front door stopped reading for it.
+            assertThat(ch.eventLoop().submit(() -> ch.config().isAutoRead()).get(5, TimeUnit.SECONDS)).isFalse();
+            // Netty's default, which the listener no longer sets a second time.
+            assertThat(ch.config().getOption(ChannelOption.TCP_NODELAY)).isTrue();
+            c.send("DEFG");
+            StringBuilder got = new StringBuilder(handoff.leftover().toString(StandardCharsets.US_ASCII));
+            handoff.leftover().release();
+            ch.eventLoop().execute(() -> {
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        got.append(((ByteBuf) msg).toString(StandardCharsets.US_ASCII));
+                        ((ByteBuf) msg).release();
+                        if (got.length() >= 7) {
+                            PlainResponses.sendAndClose(ch, HttpResponseStatus.OK, "got=" + got);
+                        }
+                    }
+                });
+                ch.config().setAutoRead(true);
+            });
+            assertThat(c.readToEofAscii()).startsWith("HTTP/1.1 200 ").endsWith("got=ABCDEFG\n");
         }
     }
 

@@ -13,7 +13,7 @@ import java.time.Duration;
 /**
  * A plugin that exists only in gateway-core's tests, to exercise the front door, router and splice
  * engine without any real protocol: {@code /pair/...} joins two clients with the same path, {@code /info/}
- * reports what the plugin received, {@code /boom/} throws.
+ * reports what the plugin received, {@code /later/} parks the connection for the test to take ({@link ProbeLater}), {@code /boom/} throws.
  */
 public final class ProbePlugin implements GatewayPlugin<ProbePlugin.ProbeConfig> {
 
@@ -43,6 +43,7 @@ public final class ProbePlugin implements GatewayPlugin<ProbePlugin.ProbeConfig>
                 routes.addBinding().toInstance(new Route("probe", "/info/", RouteCondition.header("x-special"), ProbeInfo.named("header")));
                 routes.addBinding().toInstance(new Route("probe", "/info/", RouteCondition.upgrade("websocket"), ProbeInfo.named("websocket")));
                 routes.addBinding().toInstance(new Route("probe", "/info/deeper/", RouteCondition.any(), ProbeInfo.named("deeper")));
+                routes.addBinding().toInstance(new Route("probe", "/later/", RouteCondition.any(), new ProbeLater()));
                 routes.addBinding().toInstance(new Route("probe", "/boom/", RouteCondition.any(), handoff -> {
                     throw new IllegalStateException("probe plugin failing on purpose");
                 }));
