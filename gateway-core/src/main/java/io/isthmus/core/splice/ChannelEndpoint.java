@@ -64,6 +64,14 @@ public abstract class ChannelEndpoint implements Endpoint {
         handler.inputShutdown();
     }
 
+    /**
+     * Called by subclasses that sent their FIN themselves and let the channel close at the peer's FIN:
+     * a clean close from then on is reported as the end of input first, as a half-close would have been.
+     */
+    protected final void outputShutDown() {
+        handler.outputShutDown = true;
+    }
+
     public Channel channel() {
         return channel;
     }
@@ -167,6 +175,11 @@ public abstract class ChannelEndpoint implements Endpoint {
         handler.finSeen = onFinSeen;
     }
 
+    /** Whether the kernel splice path reads this channel's input ({@link #reportEndAfterLastRead}). */
+    final boolean inputReadByKernelSplice() {
+        return handler.finSeen != null;
+    }
+
     @Override
     public void open(EndpointSink sink) {
         if (eventLoop().inEventLoop()) {
@@ -229,6 +242,7 @@ public abstract class ChannelEndpoint implements Endpoint {
         private CompositeByteBuf held;
         private volatile boolean inputEnded;
         private volatile boolean closed;
+        private boolean outputShutDown;
         private Throwable failure;
         private Runnable finSeen;
 
@@ -332,6 +346,9 @@ public abstract class ChannelEndpoint implements Endpoint {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             closed = true;
+            if (outputShutDown && failure == null && !inputEnded) {
+                inputShutdown();
+            }
             if (sink != null) {
                 sink.onClosed(failure);
             }

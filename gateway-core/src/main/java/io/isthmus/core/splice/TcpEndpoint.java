@@ -7,8 +7,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 
 /** A TCP connection (plain or TLS) whose bytes are the stream. */
 public final class TcpEndpoint extends ChannelEndpoint {
@@ -61,11 +64,37 @@ public final class TcpEndpoint extends ChannelEndpoint {
         }
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                ((DuplexChannel) channel).shutdownOutput();
+                shutdownFlushedOutput();
             } else {
                 channel.close();
             }
         });
+    }
+
+    /**
+     * Sends the FIN once everything queued is written. On the native transports the socket is shut down
+     * directly: Netty's {@code shutdownOutput} builds an exception with a full stack trace to fail queued
+     * writes, and there are none here. Netty reads the shut-down state from the socket, so the channel
+     * agrees. When the peer's FIN follows, the connection is over: the channel then closes at the end of
+     * input instead of shutting a socket down that has already gone (which fails with ENOTCONN, another
+     * exception with a stack trace), and the end of input is still reported first. Not while the input
+     * is moved by the kernel path, which must see the end of input as a half-close.
+     */
+    private void shutdownFlushedOutput() {
+        if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException e) {
+                channel.close();
+                return;
+            }
+            if (!inputReadByKernelSplice()) {
+                outputShutDown();
+                channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+            }
+        } else {
+            ((DuplexChannel) channel).shutdownOutput();
+        }
     }
 
     @Override
