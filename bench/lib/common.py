@@ -180,6 +180,36 @@ def wait_port(port, service=None, timeout=60):
     raise RuntimeError("nothing listens on 127.0.0.1:%d after %ds" % (port, timeout))
 
 
+def wait_listening(port, service=None, timeout=60):
+    """Waits until something listens on 127.0.0.1:port, read from /proc/net/tcp: unlike wait_port it opens no
+    connection, which a listener behind the WebRoute shim would take for a (broken) trigger."""
+    want = "0100007F:%04X" % port
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if service is not None and not service.alive():
+            raise RuntimeError("%s exited: %s" % (service.name, service.log_tail()))
+        with open("/proc/net/tcp") as f:
+            if any(l.split()[1] == want and l.split()[3] == "0A" for l in list(f)[1:]):  # 0A = LISTEN
+                return
+        time.sleep(0.1)
+    raise RuntimeError("nothing listens on 127.0.0.1:%d after %ds" % (port, timeout))
+
+
+def compile_c(workdir, source, output, shared=False):
+    """Builds one of the bench's C tools (bench/c, bench/shim) into the work directory with gcc -O2; they
+    share bench/c/webroute.h and libcrypto's SHA-1. Returns the output path; Pending if it does not build."""
+    out = os.path.join(workdir, output)
+    argv = (["gcc", "-O2", "-Wall", "-I", os.path.join(BENCH, "c")] + (["-shared", "-fPIC"] if shared else [])
+            + ["-o", out, os.path.join(BENCH, source), "-ldl", "-lcrypto"])
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True)
+    except OSError as e:
+        raise Pending("gcc: %s" % e)
+    if done.returncode != 0:
+        raise Pending("gcc %s failed: %s" % (source, (done.stdout + done.stderr)[-400:]))
+    return out
+
+
 def run_measured(argv, workdir, timeout, on_measuring=None):
     """Runs a client process to its end and returns its stdout. When it prints a line MEASURING (its warm-up
     is over), on_measuring() is called at once, so the caller can start its CPU accounting there."""
