@@ -33,10 +33,10 @@ for s in isthmus latency pairs remoted idle throughput; do has "$s" && java_suit
 if has probe || $java_suite; then need java "a JDK 17"; fi
 if $java_suite; then need javac "a JDK 17 (javac compiles bench/java/BenchLoad.java)"; need jcmd "a JDK 17 (jcmd)"; fi
 if has probe; then need mvn "maven, to resolve gateway-core's test classpath once"; fi
-# The WebRoute shim that lets iperf3 speak WebRoute (isthmus-copy/-splice) is built into the work directory
-# at start; it hashes Sec-WebRoute-Accept with libcrypto.
+# The C tools, built into the work directory at start: the WebRoute shim that lets iperf3 speak WebRoute
+# (isthmus-copy/-splice) and the pairs load generator; both hash Sec-WebRoute-Accept with libcrypto.
 c_tools=false
-for s in throughput isthmus-copy isthmus-splice; do has "$s" && c_tools=true; done
+for s in throughput isthmus-copy isthmus-splice pairs; do has "$s" && c_tools=true; done
 if $c_tools; then
   need gcc "gcc"
   [[ -f /usr/include/openssl/evp.h ]] || missing+=("OpenSSL headers and libcrypto (libssl-dev)")

@@ -426,6 +426,8 @@ def main():
     ap.add_argument("--pairs", type=int, default=20000, help="WebRoute pairs per run")
     ap.add_argument("--pairs-concurrency", type=int, default=512)
     ap.add_argument("--pairs-warmup", type=int, default=5000)
+    ap.add_argument("--pairs-load", choices=["c", "java"], default="c",
+                    help="pairs load generator: c (bench/c/pairload.c, the default) or java (BenchLoad pairs)")
     ap.add_argument("--pairs-threads", type=int, default=None, help="event-loop-threads of the pairs gateways (default: --isthmus-threads)")
     ap.add_argument("--remoted-count", type=int, default=3000)
     ap.add_argument("--remoted-concurrency", type=int, default=64)
