@@ -32,10 +32,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suites  # noqa: E402
+import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
-                    compile_c, gateway_conf, profile_summary, wait_listening, wait_port, wait_quiet, webroute_conf)
+                    compile_c, port, gateway_conf, profile_summary, wait_listening, wait_port, wait_quiet, webroute_conf)
 
-IPERF_PORT = 15201
+IPERF_PORT = 15201  # plus --port-offset, set in main()
 
 PEERS = ["direct", "socat", "nginx", "haproxy", "haproxy-splice"]
 ISTHMUS = ["isthmus-copy", "isthmus-splice"]
@@ -84,12 +85,12 @@ def start_peer(name, workdir):
     if name == "direct":
         return Scenario(name, IPERF_PORT)
     if name == "socat":
-        port = 15301
+        port = common.port(15301)
         s = Service("socat", ["socat", "-b", "131072", "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork" % port,
                               "TCP:127.0.0.1:%d" % IPERF_PORT], workdir, ready_port=port)
         return Scenario(name, port, s)
     if name == "nginx":
-        port = 15302
+        port = common.port(15302)
         conf = write(workdir, "nginx.conf", """
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1;
@@ -108,7 +109,7 @@ stream {
         s = Service("nginx", ["nginx", "-p", workdir, "-c", conf], workdir, ready_port=port)
         return Scenario(name, port, s)
     if name in ("haproxy", "haproxy-splice"):
-        port = 15303 if name == "haproxy" else 15304
+        port = common.port(15303 if name == "haproxy" else 15304)
         splice = "  option splice-request\n  option splice-response\n" if name == "haproxy-splice" else ""
         conf = write(workdir, name + ".cfg", """global
   nbthread 1
@@ -130,7 +131,7 @@ listen relay
 def start_probe(name, workdir, shared, args):
     """probe-{copy,splice}-{64k,256k}: the gateway from gateway-core's test classpath and splice docks."""
     mode, size = name.split("-")[1:3]
-    gw_port = {"64k": 15410, "256k": 15420}[size]
+    gw_port = port({"64k": 15410, "256k": 15420}[size])
     key = "probe-gateway-" + size
     if key not in shared:
         cp = probe_classpath()
@@ -167,7 +168,7 @@ def start_isthmus(name, workdir, shared, args):
     (bench/hooks/webroute-docks.sh) to the shared iperf3 server."""
     docks = name.endswith("-docks")
     zero_copy = name.startswith("isthmus-splice")
-    gw_port = (15530 if zero_copy else 15540) if docks else (15510 if zero_copy else 15520)
+    gw_port = port((15530 if zero_copy else 15540) if docks else (15510 if zero_copy else 15520))
     if not docks and "shim" not in shared:
         shared["shim"] = compile_c(workdir, "shim/webroute_shim.c", "webroute_shim.so", shared=True)
     gateway = Gateway(name + "-gateway", args, workdir, gw_port, zero_copy, webroute_conf())
@@ -176,7 +177,7 @@ def start_isthmus(name, workdir, shared, args):
         server_port = gw_port + 5
         gw = "127.0.0.1:%d" % gw_port
         server = Service(name + "-iperf3-server", ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(server_port)], workdir,
-                         env=dict(os.environ, LD_PRELOAD=shared["shim"], WEBROUTE_SHIM_GATEWAY=gw))
+                         env=dict(os.environ, LD_PRELOAD=shared["shim"], WEBROUTE_SHIM_GATEWAY=gw), ports=[server_port])
         # Not wait_port: a probe connection would reach the shimmed server as a trigger without an ID.
         wait_listening(server_port, server)
         env = dict(os.environ, LD_PRELOAD=shared["shim"], WEBROUTE_SHIM_GATEWAY=gw,
@@ -184,7 +185,7 @@ def start_isthmus(name, workdir, shared, args):
         return Scenario(name, server_port, gateway, jvm=True, client_env=env, extra=[server])
     dock_port = gw_port + 5
     dock = Service(name + "-docks", [os.path.join(BENCH, "hooks", "webroute-docks.sh"), "run", str(dock_port),
-                                     "127.0.0.1:%d" % gw_port, str(IPERF_PORT)], workdir)
+                                     "127.0.0.1:%d" % gw_port, str(IPERF_PORT)], workdir, ports=[dock_port])
     wait_port(dock_port, dock, timeout=30)
     return Scenario(name, dock_port, gateway, [dock], jvm=True)
 
@@ -438,7 +439,12 @@ def main():
     ap.add_argument("--profile", action="store_true",
                     help="JFR-profile the Isthmus gateways in the last round (costs throughput) and summarise the top frames")
     ap.add_argument("--out", default=os.path.join(BENCH, "results"))
+    ap.add_argument("--port-offset", type=int, default=0, metavar="N",
+                    help="add N to every fixed port (15201-15911), so that two checkouts can run benches at once")
     args = ap.parse_args()
+    global IPERF_PORT
+    common.PORT_OFFSET = args.port_offset
+    IPERF_PORT = port(15201)
     if args.pairs_threads is None:
         args.pairs_threads = args.isthmus_threads
     scen, chosen = choose(ap, args)

@@ -9,7 +9,7 @@ import statistics
 import subprocess
 import time
 
-from common import Gateway, OtherLoad, Service, compile_c, last_json, run_measured, slab_bytes, webroute_conf
+from common import Gateway, OtherLoad, Service, compile_c, last_json, port, run_measured, slab_bytes, webroute_conf
 
 REMOTED_SERVER_KEY = "bench-server-key-0123456789abcdef"
 REMOTED_CLIENT_KEY = "bench-client-key-0123456789abcdef"
@@ -26,9 +26,9 @@ def latency(args, workdir, java, log):
     """Ping-pong of --latency-size-byte messages on one connection: direct to an echo server, and through a
     WebRoute link (copy and splice gateways) to the same echo server, which holds the other leg."""
     conf = webroute_conf()
-    echo_port, copy, splice = 15601, "127.0.0.1:15610", "127.0.0.1:15620"
-    gws = {"isthmus-copy": Gateway("latency-gw-copy", args, workdir, 15610, False, conf),
-           "isthmus-splice": Gateway("latency-gw-splice", args, workdir, 15620, True, conf)}
+    echo_port, copy, splice = port(15601), "127.0.0.1:%d" % port(15610), "127.0.0.1:%d" % port(15620)
+    gws = {"isthmus-copy": Gateway("latency-gw-copy", args, workdir, port(15610), False, conf),
+           "isthmus-splice": Gateway("latency-gw-splice", args, workdir, port(15620), True, conf)}
     services = list(gws.values())
     try:
         echo = Service("latency-echo", java.argv("echo", "--listen", echo_port,
@@ -108,12 +108,12 @@ def pairs(args, workdir, java, log, profiles):
             return java.argv("pairs", "--gateway", "127.0.0.1:%d" % port, "--pairs", args.pairs,
                              "--concurrency", args.pairs_concurrency, "--warmup-pairs", args.pairs_warmup,
                              "--max-seconds", 120)
-    gws = {"link-grace 25ms (default)": Gateway("pairs-gw", args, workdir, 15710, False, conf, threads=args.pairs_threads),
-           "link-grace 0": Gateway("pairs-gw-nograce", args, workdir, 15720, False,
+    gws = {"link-grace 25ms (default)": Gateway("pairs-gw", args, workdir, port(15710), False, conf, threads=args.pairs_threads),
+           "link-grace 0": Gateway("pairs-gw-nograce", args, workdir, port(15720), False,
                                    conf + "  plugins.webroute.link-grace = 0\n", threads=args.pairs_threads)}
     floor_name = "floor: minimal Netty pairing server (BenchLoad pairserver)"
-    floor = Service("pairs-floor", java.argv("pairserver", "--listen", 15730), workdir, ready_port=15730)
-    floor.port = 15730
+    floor = Service("pairs-floor", java.argv("pairserver", "--listen", port(15730)), workdir, ready_port=port(15730))
+    floor.port = port(15730)
     gws[floor_name] = floor
     results = {name: [] for name in gws}
     try:
@@ -164,7 +164,7 @@ def remoted(args, workdir, java, log):
     RemotedClient, each exchanging one byte each way before closing."""
     conf = webroute_conf() + ('  plugins.remoted { server-keys = ["%s"], client-keys = ["%s"], max-waiting-per-ip = 10000 }\n'
                               % (REMOTED_SERVER_KEY, REMOTED_CLIENT_KEY))
-    gw = Gateway("remoted-gw", args, workdir, 15810, False, conf)
+    gw = Gateway("remoted-gw", args, workdir, port(15810), False, conf)
     rows = []
     try:
         for rnd in range(args.rounds):
@@ -235,7 +235,7 @@ def idle(args, workdir, java, log):
     """Live heap, direct memory, RSS and kernel slab of the gateway before, with N idle linked pairs (held by
     a separate load process), and after they closed."""
     conf = webroute_conf()
-    gw = Gateway("idle-gw", args, workdir, 15910, False, conf)
+    gw = Gateway("idle-gw", args, workdir, port(15910), False, conf)
     holder = None
     try:
         # Warm the code paths (and the allocator's first chunks) so that the baseline is not the cold JVM.
