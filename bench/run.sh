@@ -6,7 +6,7 @@
 #   bench/run.sh throughput           only iperf3 (default scenarios); or name scenarios:
 #   bench/run.sh direct haproxy-splice isthmus-splice --seconds 5 --rounds 3 --streams 1,4
 #   bench/run.sh pairs idle --rounds 1
-#   bench/run.sh all                  every suite plus the engine-only probe scenarios
+#   bench/run.sh all                  every suite plus the dock and engine-only probe scenarios
 #   bench/run.sh --help
 #
 # Needs the built gateway (mvn -B -q package -DskipTests: distribution/target/isthmus) for the Isthmus
@@ -33,11 +33,19 @@ for s in isthmus latency pairs remoted idle throughput; do has "$s" && java_suit
 if has probe || $java_suite; then need java "a JDK 17"; fi
 if $java_suite; then need javac "a JDK 17 (javac compiles bench/java/BenchLoad.java)"; need jcmd "a JDK 17 (jcmd)"; fi
 if has probe; then need mvn "maven, to resolve gateway-core's test classpath once"; fi
+# The C tools, built into the work directory at start: the WebRoute shim that lets iperf3 speak WebRoute
+# (isthmus-copy/-splice) and the pairs load generator; both hash Sec-WebRoute-Accept with libcrypto.
+c_tools=false
+for s in throughput isthmus-copy isthmus-splice pairs; do has "$s" && c_tools=true; done
+if $c_tools; then
+  need gcc "gcc"
+  [[ -f /usr/include/openssl/evp.h ]] || missing+=("OpenSSL headers and libcrypto (libssl-dev)")
+fi
 
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "missing tools:" >&2
   for m in "${missing[@]}"; do echo "  - $m" >&2; done
-  echo "on Debian: apt-get update && apt-get install -y iperf3 socat nginx-light libnginx-mod-stream haproxy" >&2
+  echo "on Debian: apt-get update && apt-get install -y iperf3 socat nginx-light libnginx-mod-stream haproxy gcc libssl-dev" >&2
   exit 2
 fi
 exec python3 "$here/lib/bench.py" "$@"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The two docks of the isthmus-copy / isthmus-splice scenarios. bench/lib/bench.py calls it two ways:
+# The two docks of the isthmus-copy-docks / isthmus-splice-docks scenarios, and the WebRoute config of every
+# bench gateway. (isthmus-copy / isthmus-splice need no docks: iperf3 speaks WebRoute itself through
+# bench/shim/webroute_shim.c.) bench/lib/bench.py calls it two ways:
 #
 #   webroute-docks.sh config
 #       Prints the HOCON lines added inside the bench gateway's `isthmus { ... }` block: WebRoute on at

@@ -4,11 +4,13 @@
 Suites, all on loopback, every load bounded in count and time:
 
   throughput  iperf3 through each relay, single stream and -P 4: direct, socat, nginx stream, HAProxy
-              (with and without splice), Isthmus WebRoute links in copy and splice mode (and, on request,
-              the engine alone through the tests' probe plugin). Each round runs every scenario once per
+              (with and without splice), Isthmus WebRoute links in copy and splice mode, where iperf3 itself
+              speaks WebRoute through bench/shim/webroute_shim.c (LD_PRELOAD), so the gateway is the only
+              relay (on request also through two Python docks, *-docks, and the engine alone through the
+              tests' probe plugin). Each round runs every scenario once per
               stream count, interleaved; the report gives medians, the ratio to direct and to each peer,
               and each relay's CPU seconds per GB moved, from utime+stime (and reaped children) in
-              /proc/<pid>/stat of its whole process tree. Docks are reported apart.
+              /proc/<pid>/stat of its whole process tree. Docks (*-docks rows) are reported apart.
   latency     ping-pong of small messages, direct and through a WebRoute link (copy, splice): p50/p99
   pairs       WebRoute pairs per second (link, one byte each way, close)
   remoted     Remoted client connects per second through one registered server (the Java SDK)
@@ -30,13 +32,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suites  # noqa: E402
+import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
-                    gateway_conf, profile_summary, wait_port, wait_quiet, webroute_conf)
+                    compile_c, port, gateway_conf, profile_summary, wait_listening, wait_port, wait_quiet, webroute_conf)
 
-IPERF_PORT = 15201
+IPERF_PORT = 15201  # plus --port-offset, set in main()
 
 PEERS = ["direct", "socat", "nginx", "haproxy", "haproxy-splice"]
 ISTHMUS = ["isthmus-copy", "isthmus-splice"]
+DOCKS = ["isthmus-copy-docks", "isthmus-splice-docks"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
 SUITES = ["throughput", "latency", "pairs", "remoted", "idle"]
@@ -46,8 +50,10 @@ DESCRIPTIONS = {
     "nginx": "nginx stream, 1 worker, proxy_buffer_size 128k",
     "haproxy": "HAProxy mode tcp, 1 thread",
     "haproxy-splice": "HAProxy mode tcp + option splice-request/-response, 1 thread",
-    "isthmus-copy": "Isthmus WebRoute link, copy (isthmus.splice.zero-copy = false)",
-    "isthmus-splice": "Isthmus WebRoute link, zero-copy (isthmus.splice.zero-copy = true)",
+    "isthmus-copy": "Isthmus WebRoute link, copy (isthmus.splice.zero-copy = false); iperf3 speaks WebRoute (shim)",
+    "isthmus-splice": "Isthmus WebRoute link, zero-copy (isthmus.splice.zero-copy = true); iperf3 speaks WebRoute (shim)",
+    "isthmus-copy-docks": "Isthmus WebRoute link, copy, through two Python splice docks",
+    "isthmus-splice-docks": "Isthmus WebRoute link, zero-copy, through two Python splice docks",
     "probe-copy-64k": "Isthmus engine via test probe pair, copy, max-read-size 64k",
     "probe-splice-64k": "Isthmus engine via test probe pair, zero-copy, max-read-size 64k",
     "probe-copy-256k": "Isthmus engine via test probe pair, copy, max-read-size 256k",
@@ -58,12 +64,14 @@ DESCRIPTIONS = {
 # ---------------------------------------------------------------- throughput scenarios
 
 class Scenario:
-    def __init__(self, name, port, relay=None, helpers=(), jvm=False):
+    def __init__(self, name, port, relay=None, helpers=(), jvm=False, client_env=None, extra=()):
         self.name = name
         self.port = port
         self.relay = relay            # the Service whose CPU is "the proxy's"
         self.helpers = list(helpers)  # other Services on the path (docks), reported apart
         self.jvm = jvm
+        self.client_env = client_env  # the iperf3 client's environment (the WebRoute shim), or None
+        self.extra = list(extra)      # Services of the scenario that are not measured (its own iperf3 server)
 
 
 def write(workdir, name, text):
@@ -77,12 +85,12 @@ def start_peer(name, workdir):
     if name == "direct":
         return Scenario(name, IPERF_PORT)
     if name == "socat":
-        port = 15301
+        port = common.port(15301)
         s = Service("socat", ["socat", "-b", "131072", "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork" % port,
                               "TCP:127.0.0.1:%d" % IPERF_PORT], workdir, ready_port=port)
         return Scenario(name, port, s)
     if name == "nginx":
-        port = 15302
+        port = common.port(15302)
         conf = write(workdir, "nginx.conf", """
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1;
@@ -101,7 +109,7 @@ stream {
         s = Service("nginx", ["nginx", "-p", workdir, "-c", conf], workdir, ready_port=port)
         return Scenario(name, port, s)
     if name in ("haproxy", "haproxy-splice"):
-        port = 15303 if name == "haproxy" else 15304
+        port = common.port(15303 if name == "haproxy" else 15304)
         splice = "  option splice-request\n  option splice-response\n" if name == "haproxy-splice" else ""
         conf = write(workdir, name + ".cfg", """global
   nbthread 1
@@ -123,7 +131,7 @@ listen relay
 def start_probe(name, workdir, shared, args):
     """probe-{copy,splice}-{64k,256k}: the gateway from gateway-core's test classpath and splice docks."""
     mode, size = name.split("-")[1:3]
-    gw_port = {"64k": 15410, "256k": 15420}[size]
+    gw_port = port({"64k": 15410, "256k": 15420}[size])
     key = "probe-gateway-" + size
     if key not in shared:
         cp = probe_classpath()
@@ -152,22 +160,40 @@ def probe_classpath():
 
 
 def start_isthmus(name, workdir, shared, args):
-    """isthmus-{copy,splice}: the shipped gateway and two WebRoute docks (bench/hooks/webroute-docks.sh)."""
-    zero_copy = name == "isthmus-splice"
-    gw_port = 15510 if zero_copy else 15520
+    """isthmus-{copy,splice}: the shipped gateway, and iperf3 itself speaking WebRoute through the LD_PRELOAD
+    shim (bench/shim/webroute_shim.c): the client's connect() becomes leg A, a shimmed `iperf3 -s` of this
+    scenario turns each trigger connection into leg B. The gateway is the only relay, as socat/nginx/HAProxy
+    are in theirs; the handshake is done inside connect()/accept(), before iperf3 starts timing.
+    isthmus-{copy,splice}-docks: the same gateway config with two WebRoute docks in the byte path
+    (bench/hooks/webroute-docks.sh) to the shared iperf3 server."""
+    docks = name.endswith("-docks")
+    zero_copy = name.startswith("isthmus-splice")
+    gw_port = port((15530 if zero_copy else 15540) if docks else (15510 if zero_copy else 15520))
+    if not docks and "shim" not in shared:
+        shared["shim"] = compile_c(workdir, "shim/webroute_shim.c", "webroute_shim.so", shared=True)
     gateway = Gateway(name + "-gateway", args, workdir, gw_port, zero_copy, webroute_conf())
     shared[name + "-gateway"] = gateway
+    if not docks:
+        server_port = gw_port + 5
+        gw = "127.0.0.1:%d" % gw_port
+        server = Service(name + "-iperf3-server", ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(server_port)], workdir,
+                         env=dict(os.environ, LD_PRELOAD=shared["shim"], WEBROUTE_SHIM_GATEWAY=gw), ports=[server_port])
+        # Not wait_port: a probe connection would reach the shimmed server as a trigger without an ID.
+        wait_listening(server_port, server)
+        env = dict(os.environ, LD_PRELOAD=shared["shim"], WEBROUTE_SHIM_GATEWAY=gw,
+                   WEBROUTE_SHIM_TARGET="127.0.0.1:%d" % server_port)
+        return Scenario(name, server_port, gateway, jvm=True, client_env=env, extra=[server])
     dock_port = gw_port + 5
     dock = Service(name + "-docks", [os.path.join(BENCH, "hooks", "webroute-docks.sh"), "run", str(dock_port),
-                                     "127.0.0.1:%d" % gw_port, str(IPERF_PORT)], workdir)
+                                     "127.0.0.1:%d" % gw_port, str(IPERF_PORT)], workdir, ports=[dock_port])
     wait_port(dock_port, dock, timeout=30)
     return Scenario(name, dock_port, gateway, [dock], jvm=True)
 
 
-def iperf(port, seconds, streams):
+def iperf(port, seconds, streams, env=None):
     argv = ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-P", str(streams), "-J"]
     for attempt in range(3):
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, env=env)
         try:
             end = json.loads(done.stdout)["end"]["sum_received"]
             return end["bits_per_second"] / 1e9, end["bytes"], end["seconds"]
@@ -180,7 +206,7 @@ def measure(sc, seconds, streams):
     services = ([sc.relay] if sc.relay else []) + sc.helpers
     other = OtherLoad()
     before = {s.name: s.cpu() for s in services}
-    gbits, nbytes, secs = iperf(sc.port, seconds, streams)
+    gbits, nbytes, secs = iperf(sc.port, seconds, streams, sc.client_env)
     after = {s.name: s.cpu() for s in services}
     gb = nbytes / 1e9
     row = {"gbits": gbits, "bytes": nbytes, "seconds": secs, "other_cores": other.cores()}
@@ -219,9 +245,9 @@ def throughput(names, args, workdir, log, profiles):
                     results[(name, s)] = str(p)
                 continue
             scenarios[name] = sc
-            services += ([sc.relay] if sc.relay else []) + sc.helpers
+            services += ([sc.relay] if sc.relay else []) + sc.helpers + sc.extra
             if sc.jvm:
-                iperf(sc.port, 5, 1)  # JIT warm-up, not recorded
+                iperf(sc.port, 5, 1, sc.client_env)  # JIT warm-up, not recorded
         # Links made so far (readiness probes, the warm-up) are not the measured ones.
         modes_before = {name: sc.relay.splice_modes() for name, sc in scenarios.items() if isinstance(sc.relay, Gateway)}
         for rnd in range(args.rounds):
@@ -245,7 +271,8 @@ def throughput(names, args, workdir, log, profiles):
             modes[name] = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
     finally:
         for s in list(shared.values()) + services:
-            s.stop()
+            if isinstance(s, Service):
+                s.stop()
     return {"results": results, "modes": modes, "streams": streams_list, "names": names}
 
 
@@ -295,7 +322,8 @@ def throughput_report(t, args):
     if t["modes"]:
         lines.append("How the measured links moved bytes (isthmus_splices_total by mode, and zero-copy fallbacks by reason): " + "; ".join(
             "%s: %s" % (n, ", ".join("%s %d" % kv for kv in sorted(m.items())) or "none") for n, m in t["modes"].items()))
-    lines += ["", "relay = the proxy's (or gateway's) process tree; docks = the two docks on the Isthmus path, apart. "
+    lines += ["", "relay = the proxy's (or gateway's) process tree; docks = the two docks of the *-docks rows, apart "
+              "(isthmus-copy/-splice have none: iperf3 speaks WebRoute through bench/shim, so the gateway is the only relay). "
               "relay Gbit/s per core = 8 / relay CPU-s/GB: what the relay would move with one core of its own. "
               "other load = CPU of processes outside the bench meanwhile (a shared machine).", ""]
     return lines
@@ -366,7 +394,7 @@ def choose(ap, args):
     if not names:
         return list(DEFAULT), list(SUITES)
     if names == ["all"]:
-        return DEFAULT + PROBE, list(SUITES)
+        return DEFAULT + DOCKS + PROBE, list(SUITES)
     unknown = [n for n in names if n not in DESCRIPTIONS and n not in SUITES]
     if unknown:
         ap.error("unknown scenario(s) or suite(s): %s" % " ".join(unknown))
@@ -385,7 +413,7 @@ def choose(ap, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenarios", nargs="*", help="throughput scenarios (default: %s; also %s) and/or suites (%s), or 'all'"
-                    % (" ".join(DEFAULT), " ".join(PROBE), " ".join(SUITES)))
+                    % (" ".join(DEFAULT), " ".join(DOCKS + PROBE), " ".join(SUITES)))
     ap.add_argument("--seconds", type=int, default=5, help="iperf3 run length")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every suite")
     ap.add_argument("--streams", default="1,4", help="iperf3 -P values, comma-separated")
@@ -399,6 +427,8 @@ def main():
     ap.add_argument("--pairs", type=int, default=20000, help="WebRoute pairs per run")
     ap.add_argument("--pairs-concurrency", type=int, default=512)
     ap.add_argument("--pairs-warmup", type=int, default=5000)
+    ap.add_argument("--pairs-load", choices=["c", "java"], default="c",
+                    help="pairs load generator: c (bench/c/pairload.c, the default) or java (BenchLoad pairs)")
     ap.add_argument("--pairs-threads", type=int, default=None, help="event-loop-threads of the pairs gateways (default: --isthmus-threads)")
     ap.add_argument("--remoted-count", type=int, default=3000)
     ap.add_argument("--remoted-concurrency", type=int, default=64)
@@ -409,7 +439,12 @@ def main():
     ap.add_argument("--profile", action="store_true",
                     help="JFR-profile the Isthmus gateways in the last round (costs throughput) and summarise the top frames")
     ap.add_argument("--out", default=os.path.join(BENCH, "results"))
+    ap.add_argument("--port-offset", type=int, default=0, metavar="N",
+                    help="add N to every fixed port (15201-15911), so that two checkouts can run benches at once")
     args = ap.parse_args()
+    global IPERF_PORT
+    common.PORT_OFFSET = args.port_offset
+    IPERF_PORT = port(15201)
     if args.pairs_threads is None:
         args.pairs_threads = args.isthmus_threads
     scen, chosen = choose(ap, args)

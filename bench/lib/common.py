@@ -19,6 +19,15 @@ BENCH = os.path.join(ROOT, "bench")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
+# Every fixed port of the bench is port(n): n + --port-offset, so that runs from two checkouts on one
+# machine can use disjoint ports.
+PORT_OFFSET = 0
+
+
+def port(n):
+    return n + PORT_OFFSET
+
+
 # Flags of every gateway JVM the bench starts (the launcher adds its own first).
 GATEWAY_JAVA_OPTS = ["-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dio.netty.leakDetection.level=disabled"]
 
@@ -127,10 +136,59 @@ def wait_quiet(max_seconds, threshold=0.15, window=2.0):
         print("  machine busy (other processes: %.2f cores); waiting..." % load, flush=True)
 
 
+def ensure_free(*ports):
+    """Fails early when another process already listens on one of our fixed ports (say, a bench run from
+    another checkout; see --port-offset). SO_REUSEADDR, so that TIME_WAIT connections left by an earlier run
+    do not count as in use."""
+    for p in ports:
+        s = socket.socket()
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", p))
+        except OSError as e:
+            raise RuntimeError("127.0.0.1:%d is in use by another process (another bench run? try --port-offset): %s" % (p, e))
+        finally:
+            s.close()
+
+
+def listener_pid(p):
+    """The pid holding the listening socket of TCP port p, from /proc/net/tcp{,6} and /proc/*/fd; or None."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in list(f)[1:]:
+                cols = line.split()
+                if cols[1].endswith(":%04X" % p) and cols[3] == "0A":  # 0A = LISTEN
+                    inodes.add("socket:[%s]" % cols[9])
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) in inodes:
+                    return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+def check_owner(service, *ports):
+    """Fails (and stops the service) when a port it should listen on is held by a process outside its tree:
+    it lost a race for the port with another process, and the bench would measure that process instead."""
+    for p in ports:
+        holder, deadline = listener_pid(p), time.time() + 5
+        while holder is None and time.time() < deadline:  # iperf3 -s re-opens its listener after each test
+            time.sleep(0.05)
+            holder = listener_pid(p)
+        if holder is not None and holder not in proc_tree(service.pid):
+            service.stop()
+            raise RuntimeError("127.0.0.1:%d is held by pid %s, not by %s (another bench run? try --port-offset)"
+                               % (p, holder, service.name))
+
+
 class Service:
     """A long-running process of the bench (a relay, a dock, a gateway, an echo server)."""
 
-    def __init__(self, name, argv, workdir, env=None, ready_port=None, stdin=None):
+    def __init__(self, name, argv, workdir, env=None, ready_port=None, stdin=None, ports=()):
+        ensure_free(*([ready_port] if ready_port else []), *ports)
         self.name = name
         self.workdir = workdir
         self.log_path = os.path.join(workdir, name + ".log")
@@ -174,10 +232,45 @@ def wait_port(port, service=None, timeout=60):
             raise RuntimeError("%s exited: %s" % (service.name, service.log_tail()))
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
         except OSError:
             time.sleep(0.2)
+            continue
+        if service is not None:
+            check_owner(service, port)
+        return
     raise RuntimeError("nothing listens on 127.0.0.1:%d after %ds" % (port, timeout))
+
+
+def wait_listening(port, service=None, timeout=60):
+    """Waits until something listens on 127.0.0.1:port, read from /proc/net/tcp: unlike wait_port it opens no
+    connection, which a listener behind the WebRoute shim would take for a (broken) trigger."""
+    want = "0100007F:%04X" % port
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if service is not None and not service.alive():
+            raise RuntimeError("%s exited: %s" % (service.name, service.log_tail()))
+        with open("/proc/net/tcp") as f:
+            if any(l.split()[1] == want and l.split()[3] == "0A" for l in list(f)[1:]):  # 0A = LISTEN
+                if service is not None:
+                    check_owner(service, port)
+                return
+        time.sleep(0.1)
+    raise RuntimeError("nothing listens on 127.0.0.1:%d after %ds" % (port, timeout))
+
+
+def compile_c(workdir, source, output, shared=False):
+    """Builds one of the bench's C tools (bench/c, bench/shim) into the work directory with gcc -O2; they
+    share bench/c/webroute.h and libcrypto's SHA-1. Returns the output path; Pending if it does not build."""
+    out = os.path.join(workdir, output)
+    argv = (["gcc", "-O2", "-Wall", "-I", os.path.join(BENCH, "c")] + (["-shared", "-fPIC"] if shared else [])
+            + ["-o", out, os.path.join(BENCH, source), "-ldl", "-lcrypto"])
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True)
+    except OSError as e:
+        raise Pending("gcc: %s" % e)
+    if done.returncode != 0:
+        raise Pending("gcc %s failed: %s" % (source, (done.stdout + done.stderr)[-400:]))
+    return out
 
 
 def run_measured(argv, workdir, timeout, on_measuring=None):
@@ -278,7 +371,7 @@ class Gateway(Service):
         self.port = port
         self.admin = port + 1
         super().__init__(name, [launcher, "run", "--config", conf], workdir,
-                         env=dict(os.environ, JAVA_OPTS=" ".join(GATEWAY_JAVA_OPTS)), ready_port=port)
+                         env=dict(os.environ, JAVA_OPTS=" ".join(GATEWAY_JAVA_OPTS)), ready_port=port, ports=[port + 1])
         wait_port(self.admin, self)
         self.jfr = None
 

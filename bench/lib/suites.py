@@ -1,7 +1,7 @@
 """The suites beside throughput: small-message latency, WebRoute pairs per second, Remoted connects per
 second, and the memory of idle linked pairs. Each starts the shipped gateway with a generated config,
-drives it with bench/java/BenchLoad.java on loopback, and returns rows for the report. Every load is
-bounded in count and in time.
+drives it with bench/java/BenchLoad.java on loopback (pairs: with bench/c/pairload.c, by default), and
+returns rows for the report. Every load is bounded in count and in time.
 """
 import os
 import select
@@ -9,7 +9,7 @@ import statistics
 import subprocess
 import time
 
-from common import Gateway, OtherLoad, Service, last_json, run_measured, slab_bytes, webroute_conf
+from common import Gateway, OtherLoad, Service, compile_c, last_json, port, run_measured, slab_bytes, webroute_conf
 
 REMOTED_SERVER_KEY = "bench-server-key-0123456789abcdef"
 REMOTED_CLIENT_KEY = "bench-client-key-0123456789abcdef"
@@ -26,18 +26,19 @@ def latency(args, workdir, java, log):
     """Ping-pong of --latency-size-byte messages on one connection: direct to an echo server, and through a
     WebRoute link (copy and splice gateways) to the same echo server, which holds the other leg."""
     conf = webroute_conf()
-    gws = {"isthmus-copy": Gateway("latency-gw-copy", args, workdir, 15610, False, conf),
-           "isthmus-splice": Gateway("latency-gw-splice", args, workdir, 15620, True, conf)}
+    echo_port, copy, splice = port(15601), "127.0.0.1:%d" % port(15610), "127.0.0.1:%d" % port(15620)
+    gws = {"isthmus-copy": Gateway("latency-gw-copy", args, workdir, port(15610), False, conf),
+           "isthmus-splice": Gateway("latency-gw-splice", args, workdir, port(15620), True, conf)}
     services = list(gws.values())
     try:
-        echo = Service("latency-echo", java.argv("echo", "--listen", 15601,
-                                                 "--webroute", "127.0.0.1:15610", "/latency", "bench-latency-copy",
-                                                 "--webroute", "127.0.0.1:15620", "/latency", "bench-latency-splice",
-                                                 heap="256m"), workdir, ready_port=15601)
+        echo = Service("latency-echo", java.argv("echo", "--listen", echo_port,
+                                                 "--webroute", copy, "/latency", "bench-latency-copy",
+                                                 "--webroute", splice, "/latency", "bench-latency-splice",
+                                                 heap="256m"), workdir, ready_port=echo_port)
         services.append(echo)
-        targets = {"direct": ["--direct", 15601],
-                   "isthmus-copy": ["--webroute", "127.0.0.1:15610", "/latency", "bench-latency-copy"],
-                   "isthmus-splice": ["--webroute", "127.0.0.1:15620", "/latency", "bench-latency-splice"]}
+        targets = {"direct": ["--direct", echo_port],
+                   "isthmus-copy": ["--webroute", copy, "/latency", "bench-latency-copy"],
+                   "isthmus-splice": ["--webroute", splice, "/latency", "bench-latency-splice"]}
         results = {name: [] for name in targets}
         n, warm, size = args.latency_count, args.latency_warmup, args.latency_size
         for name in gws:  # JIT warm-up of each gateway, not recorded
@@ -89,14 +90,30 @@ def latency_report(results, args):
 
 def pairs(args, workdir, java, log, profiles):
     """Bounded runs of N pairs with C in flight: both legs connect with one fresh ID, get their 101s, one
-    byte crosses each way, leg A closes and the pair is done when the gateway closes leg B."""
+    byte crosses each way, leg A closes and the pair is done when the gateway closes leg B.
+
+    The load generator is bench/c/pairload.c (one thread, epoll, about half the CPU per pair of BenchLoad's
+    Netty `pairs` mode, which did the same work but cost more than the gateway it measured on 2 cores), or
+    BenchLoad with --pairs-load java. Both print MEASURING after their warm-up and their own CPU after."""
     conf = webroute_conf()
-    gws = {"link-grace 25ms (default)": Gateway("pairs-gw", args, workdir, 15710, False, conf, threads=args.pairs_threads),
-           "link-grace 0": Gateway("pairs-gw-nograce", args, workdir, 15720, False,
+    if args.pairs_load == "c":
+        pairload = compile_c(workdir, "c/pairload.c", "pairload")
+
+        def load(port):
+            return [pairload, "--gateway", "127.0.0.1:%d" % port, "--pairs", str(args.pairs),
+                    "--concurrency", str(args.pairs_concurrency), "--warmup-pairs", str(args.pairs_warmup),
+                    "--max-seconds", "120"]
+    else:
+        def load(port):
+            return java.argv("pairs", "--gateway", "127.0.0.1:%d" % port, "--pairs", args.pairs,
+                             "--concurrency", args.pairs_concurrency, "--warmup-pairs", args.pairs_warmup,
+                             "--max-seconds", 120)
+    gws = {"link-grace 25ms (default)": Gateway("pairs-gw", args, workdir, port(15710), False, conf, threads=args.pairs_threads),
+           "link-grace 0": Gateway("pairs-gw-nograce", args, workdir, port(15720), False,
                                    conf + "  plugins.webroute.link-grace = 0\n", threads=args.pairs_threads)}
     floor_name = "floor: minimal Netty pairing server (BenchLoad pairserver)"
-    floor = Service("pairs-floor", java.argv("pairserver", "--listen", 15730), workdir, ready_port=15730)
-    floor.port = 15730
+    floor = Service("pairs-floor", java.argv("pairserver", "--listen", port(15730)), workdir, ready_port=port(15730))
+    floor.port = port(15730)
     gws[floor_name] = floor
     results = {name: [] for name in gws}
     try:
@@ -106,10 +123,7 @@ def pairs(args, workdir, java, log, profiles):
                 if args.profile and rnd == args.rounds - 1 and isinstance(gw, Gateway):
                     gw.start_profile(workdir, "pairs")
                 mark = {}
-                out = run_measured(java.argv("pairs", "--gateway", "127.0.0.1:%d" % gw.port, "--pairs", args.pairs,
-                                             "--concurrency", args.pairs_concurrency,
-                                             "--warmup-pairs", args.pairs_warmup, "--max-seconds", 120),
-                                   workdir, timeout=200, on_measuring=lambda: mark.update(cpu=gw.cpu()))
+                out = run_measured(load(gw.port), workdir, timeout=300, on_measuring=lambda: mark.update(cpu=gw.cpu()))
                 row = last_json(out)
                 row["gateway_cpu_ms_per_1000"] = (gw.cpu() - mark["cpu"]) * 1e6 / max(1, row["pairs"])
                 row["load_cpu_ms_per_1000"] = row["load_cpu_s"] * 1e6 / max(1, row["pairs"])
@@ -118,8 +132,9 @@ def pairs(args, workdir, java, log, profiles):
                 if path:
                     profiles.append(("pairs, " + name, path))
                 results[name].append(row)
-                log("round %d pairs %-26s %8.0f pairs/s  p50 %6.1f ms  p99 %6.1f ms  errors %d" % (
-                    rnd + 1, name, row["pairs_per_s"], row["p50_ms"], row["p99_ms"], row["errors"]))
+                log("round %d pairs %-26s %8.0f pairs/s  p50 %6.1f ms  p99 %6.1f ms  errors %d  CPU per pair: server %.0f us, load %.0f us" % (
+                    rnd + 1, name, row["pairs_per_s"], row["p50_ms"], row["p99_ms"], row["errors"],
+                    row["gateway_cpu_ms_per_1000"], row["load_cpu_ms_per_1000"]))
         return results
     finally:
         for gw in gws.values():
@@ -127,16 +142,17 @@ def pairs(args, workdir, java, log, profiles):
 
 
 def pairs_report(results, args):
-    lines = ["## WebRoute pairs per second (%d pairs, %d in flight, after %d warm-up pairs; %d rounds, medians)" % (
-        args.pairs, args.pairs_concurrency, args.pairs_warmup, args.rounds), "",
-             "| gateway | pairs/s | p50 ms | p99 ms | p50 to both 101s | p50 first byte across | p50 close | errors | gateway CPU ms per 1000 pairs | load generator CPU ms per 1000 |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    generator = "bench/c/pairload.c" if args.pairs_load == "c" else "BenchLoad pairs (Java, Netty)"
+    lines = ["## WebRoute pairs per second (%d pairs, %d in flight, after %d warm-up pairs; %d rounds, medians; load generator %s)" % (
+        args.pairs, args.pairs_concurrency, args.pairs_warmup, args.rounds, generator), "",
+             "| server | pairs/s | p50 ms | p99 ms | p50 to both 101s | p50 first byte across | p50 close | errors | server CPU µs per pair | load generator CPU µs per pair | other load (cores) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rows in results.items():
-        lines.append("| %s | **%.0f** (%.0f-%.0f) | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f |" % (
+        lines.append("| %s | **%.0f** (%.0f-%.0f) | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.2f |" % (
             name, med(rows, "pairs_per_s"), min(r["pairs_per_s"] for r in rows), max(r["pairs_per_s"] for r in rows),
             med(rows, "p50_ms"), med(rows, "p99_ms"), med(rows, "p50_link_ms"), med(rows, "p50_bytes_ms"),
             med(rows, "p50_close_ms"), sum(r["errors"] for r in rows), med(rows, "gateway_cpu_ms_per_1000"),
-            med(rows, "load_cpu_ms_per_1000")))
+            med(rows, "load_cpu_ms_per_1000"), med(rows, "other_cores")))
     lines.append("")
     return lines
 
@@ -148,7 +164,7 @@ def remoted(args, workdir, java, log):
     RemotedClient, each exchanging one byte each way before closing."""
     conf = webroute_conf() + ('  plugins.remoted { server-keys = ["%s"], client-keys = ["%s"], max-waiting-per-ip = 10000 }\n'
                               % (REMOTED_SERVER_KEY, REMOTED_CLIENT_KEY))
-    gw = Gateway("remoted-gw", args, workdir, 15810, False, conf)
+    gw = Gateway("remoted-gw", args, workdir, port(15810), False, conf)
     rows = []
     try:
         for rnd in range(args.rounds):
@@ -219,7 +235,7 @@ def idle(args, workdir, java, log):
     """Live heap, direct memory, RSS and kernel slab of the gateway before, with N idle linked pairs (held by
     a separate load process), and after they closed."""
     conf = webroute_conf()
-    gw = Gateway("idle-gw", args, workdir, 15910, False, conf)
+    gw = Gateway("idle-gw", args, workdir, port(15910), False, conf)
     holder = None
     try:
         # Warm the code paths (and the allocator's first chunks) so that the baseline is not the cold JVM.
