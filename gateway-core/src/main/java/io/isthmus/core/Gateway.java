@@ -87,7 +87,8 @@ public final class Gateway implements AutoCloseable {
         GatewayMetrics metrics = new GatewayMetrics(BuildInfo.version(), channels.allocator());
         Readiness readiness = new Readiness();
         int threads = config.eventLoopThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads();
-        EventLoopGroup acceptors = transport.newGroup(1, new DefaultThreadFactory("isthmus-accept"));
+        EventLoopGroup acceptors = transport.newGroup(1,
+                new DefaultThreadFactory(config.acceptOnIoThreads() ? "isthmus-admin" : "isthmus-accept"));
         EventLoopGroup workers = transport.newGroup(threads, new DefaultThreadFactory("isthmus-io"));
         EgressDialer dialer = new EgressDialer(transport, workers, config.egress(), channels);
         try {
@@ -104,7 +105,7 @@ public final class Gateway implements AutoCloseable {
             Router router = new Router(routes);
             ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
             ChannelFuture bound = channels.applyTo(new ServerBootstrap())
-                    .group(acceptors, workers)
+                    .group(config.acceptOnIoThreads() ? workers : acceptors, workers)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)

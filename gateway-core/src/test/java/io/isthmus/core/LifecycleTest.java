@@ -14,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Start-up and drain: readiness, the listener closing, live splices given their deadline. */
 class LifecycleTest {
@@ -75,6 +77,19 @@ class LifecycleTest {
             assertThat(g.adminAddress().getPort()).isPositive();
             assertThat(g.isReady()).isTrue();
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void pairsLinkAndDrainWhetherAcceptingOnTheIoLoopsOrOnItsOwnThread(boolean onIoThreads) throws Exception {
+        Gateway g = TestGateways.start("isthmus.accept-on-io-threads = " + onIoThreads + "\nisthmus.event-loop-threads = 1");
+        RawClient[] pair = linkedPair(g);
+        pair[0].send("hello");
+        assertThat(new String(pair[1].readExactly(5))).isEqualTo("hello");
+        pair[0].close();
+        pair[1].close();
+        g.shutdown();
+        assertThat(accepts(g.address())).isFalse();
     }
 
     @Test

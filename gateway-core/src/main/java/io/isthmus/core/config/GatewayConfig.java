@@ -13,6 +13,7 @@ public record GatewayConfig(
         String transport,
         String allocator,
         int eventLoopThreads,
+        boolean acceptOnIoThreads,
         AdminConfig admin,
         TlsConfig tls,
         LimitsConfig limits,
