@@ -109,9 +109,9 @@ public final class Gateway implements AutoCloseable {
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    // TCP_NODELAY is Netty's default for accepted sockets on every transport; naming it here
-                    // again would cost one more setsockopt per connection.
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    // No per-connection socket options: TCP_NODELAY is already Netty's default for accepted
+                    // sockets, and TCP keepalive (first probe after 2 h on Linux) would never fire before the
+                    // splice idle timeout (1 h) closes a dead link; each option costs a setsockopt per connection.
                     .childHandler(channels.perConnection(
                             new FrontDoorInitializer(config, router, metrics.protocol("http"), connections)))
                     .bind(HostPort.parse(config.listen()).toSocketAddress()).awaitUninterruptibly();
