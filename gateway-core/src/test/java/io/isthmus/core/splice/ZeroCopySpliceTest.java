@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
  * ways with half-close, bytes pending at a close, idle timeout, resets, a slow reader, live byte counts.
  * Each pair must really have used the kernel path ({@code isthmus_splices_total{mode="splice"}}).
  *
+ * <p>The smallest {@code zero-copy-chunk} makes the splice loop yield after every pipe-full, so these cases
+ * also cover its turn-taking (the shipped default is covered by plugin-webroute's {@code ZeroCopyLinkTest}).
+ *
  * <p>The cases of its own check that the splice loop, not Netty, moves the bytes (the channels are
  * deregistered while it does, and {@link Splice#kernelBytes()} counts them), that it stops reading when the
  * target is full and never spins, and that every way out (FIN, reset, abort, idle) hands the link back to
@@ -46,6 +49,7 @@ class ZeroCopySpliceTest extends SpliceTest {
                 isthmus.transport = epoll
                 isthmus.splice.zero-copy = true
                 isthmus.splice.max-read-size = 64k
+                isthmus.splice.zero-copy-chunk = 64k
                 """;
     }
 
