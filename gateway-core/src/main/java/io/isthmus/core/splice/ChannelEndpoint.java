@@ -167,7 +167,7 @@ public abstract class ChannelEndpoint implements Endpoint {
         handler.closeGate = gate;
     }
 
-    /** Like {@link #open} but leaves reading paused (the kernel path decides when to read); on the event loop. */
+    /** Like {@link #open} but pauses reading (the kernel path decides when to read); on the event loop. */
     void openPaused(EndpointSink sink) {
         handler.open(sink, false);
     }
@@ -265,9 +265,7 @@ public abstract class ChannelEndpoint implements Endpoint {
                 target.onClosed(failure);
                 return;
             }
-            if (resumeReading) {
-                applyReading(true);
-            }
+            applyReading(resumeReading);
         }
 
         void dropHeld() {

@@ -5,10 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
+import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.UnixChannel;
-import io.netty.channel.epoll.EpollIoOps;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,7 +161,15 @@ final class KernelLink {
         } catch (Exception e) {
             LOG.debug("kernel path set-up failed, copying instead", e);
             fallback.accept("error");
-            handBack();
+            // No pipe exists yet, so nothing can be in one: leave epoll and give both channels back.
+            if (watchA != null) {
+                watchA.cancel();
+            }
+            if (watchB != null) {
+                watchB.cancel();
+            }
+            state = State.COPYING;
+            reRegisterAndResume(null, null);
         }
     }
 
@@ -289,7 +298,7 @@ final class KernelLink {
             return;
         }
         // On the loop this completes at once: Netty reads again only after the pipe's bytes are queued.
-        loop.register(channel).addListener(f -> {
+        ((EventLoop) loop).register(channel).addListener(f -> {
             if (!f.isSuccess()) {
                 LOG.debug("could not register a channel again after splicing", f.cause());
                 abort.run();

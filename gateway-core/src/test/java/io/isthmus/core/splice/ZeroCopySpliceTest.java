@@ -68,6 +68,13 @@ class ZeroCopySpliceTest extends SpliceTest {
                 .findFirst().orElseThrow();
     }
 
+    /** The live splice once its kernel path is set up (bytes sent earlier may be held and copied). */
+    private Splice splicingInKernel() {
+        Splice splice = theSplice();
+        await().atMost(Duration.ofSeconds(5)).until(splice::splicingInKernel);
+        return splice;
+    }
+
     private static Channel channelA(Splice splice) {
         return ((ChannelEndpoint) splice.a()).channel();
     }
@@ -80,6 +87,7 @@ class ZeroCopySpliceTest extends SpliceTest {
     void bothWaysAtOnceEveryByteMovesInTheKernelAndIsCounted() throws Exception {
         long size = 64 * MIB;
         try (Pair p = pair("")) {
+            Splice splice = splicingInKernel();
             var sentAB = RandomPayloads.send(p.a().out(), size, 11, pool, RandomPayloads.Then.NOTHING);
             var sentBA = RandomPayloads.send(p.b().out(), size + 4321, 12, pool, RandomPayloads.Then.NOTHING);
             var gotB = RandomPayloads.receive(p.b().in(), size, pool);
@@ -87,7 +95,6 @@ class ZeroCopySpliceTest extends SpliceTest {
             assertThat(gotB.get(60, TimeUnit.SECONDS).digest()).isEqualTo(sentAB.get(60, TimeUnit.SECONDS).digest());
             assertThat(gotA.get(60, TimeUnit.SECONDS).digest()).isEqualTo(sentBA.get(60, TimeUnit.SECONDS).digest());
 
-            Splice splice = theSplice();
             assertThat(splice.mode()).isEqualTo(Splice.SPLICE);
             assertThat(splice.splicingInKernel()).as("still on the kernel path: nothing ended").isTrue();
             assertThat(channelA(splice).isRegistered()).as("A's channel left Netty's loop").isFalse();
@@ -110,12 +117,28 @@ class ZeroCopySpliceTest extends SpliceTest {
     }
 
     @Test
+    void aPairStreamingFromItsFirstByteStillGetsOntoTheKernelPath() throws Exception {
+        long size = 16 * MIB;
+        try (Pair p = pair("")) {
+            // Bytes arrive while the splice opens and sets up: early ones are copied, then reading pauses
+            // until the kernel path takes over, and nothing is read into buffers meanwhile.
+            var sent = RandomPayloads.send(p.b().out(), size, 19, pool, RandomPayloads.Then.NOTHING);
+            var got = RandomPayloads.receive(p.a().in(), size, pool);
+            Splice splice = splicingInKernel();
+            assertThat(got.get(60, TimeUnit.SECONDS).digest()).isEqualTo(sent.get(60, TimeUnit.SECONDS).digest());
+            assertThat(splice.splicingInKernel()).isTrue();
+            assertThat(splice.downstreamBytes()).isEqualTo(size);
+            assertThat(splice.kernelBytes()).as("most bytes went through the kernel").isGreaterThan(size / 2);
+        }
+    }
+
+    @Test
     void aStalledReaderStopsTheLoopReadingWithoutSpinningAndItResumes() throws Exception {
         try (Pair p = pair("")) {
             p.b().socket().setReceiveBufferSize(64 * 1024);
+            Splice splice = splicingInKernel();
             long want = 128 * MIB;
             var writer = RandomPayloads.send(p.a().out(), want, 13, pool, RandomPayloads.Then.NOTHING);
-            Splice splice = theSplice();
             await().atMost(Duration.ofSeconds(10)).until(() -> splice.kernelBytes() > 0);
             long stalledAt = awaitStalled(splice);
             assertThat(writer.isDone()).as("the writer must be blocked by back-pressure").isFalse();
@@ -212,11 +235,11 @@ class ZeroCopySpliceTest extends SpliceTest {
         int pipesBefore = openPipes();
         Splice splice;
         try (Pair p = pair("idle=300")) {
+            splice = splicingInKernel();
             p.a().send("ping");
             assertThat(new String(p.b().readExactly(4))).isEqualTo("ping");
             p.b().send("pong");
             assertThat(new String(p.a().readExactly(4))).isEqualTo("pong");
-            splice = theSplice();
             assertThat(splice.splicingInKernel()).isTrue();
             assertThat(splice.kernelBytes()).isEqualTo(8);
             assertThat(p.a().readToEof()).isEmpty();
