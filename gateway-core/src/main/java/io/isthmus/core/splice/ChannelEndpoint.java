@@ -4,15 +4,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.util.function.Consumer;
 
 /**
  * An endpoint that is a whole Netty channel (TCP, WebSocket). Its handler is installed when the plugin
@@ -166,13 +167,17 @@ public abstract class ChannelEndpoint implements Endpoint {
     }
 
     /**
-     * For the kernel splice path (on the event loop, before {@code open}): the input's end is reported to the
-     * sink only once Netty has read the socket to its end, and {@code onFinSeen} runs when the peer's FIN is
-     * first seen. Netty's epoll splice announces the FIN as soon as it sees it, possibly with bytes still
-     * unread in the socket; those must be moved before the other side is told.
+     * For the kernel splice path: runs every close of the channel through {@code gate}, which gets the close
+     * to run once the channel is Netty's again. A channel closed while deregistered from its event loop
+     * would skip its pipeline's teardown (no channelInactive, so the splice would never hear of it).
      */
-    void reportEndAfterLastRead(Runnable onFinSeen) {
-        handler.finSeen = onFinSeen;
+    void guardClose(Consumer<Runnable> gate) {
+        handler.closeGate = gate;
+    }
+
+    /** Like {@link #open} but pauses reading (the kernel path decides when to read); on the event loop. */
+    void openPaused(EndpointSink sink) {
+        handler.open(sink, false);
     }
 
     /** Whether the kernel splice path reads this channel's input ({@link #reportEndAfterLastRead}). */
@@ -183,9 +188,9 @@ public abstract class ChannelEndpoint implements Endpoint {
     @Override
     public void open(EndpointSink sink) {
         if (eventLoop().inEventLoop()) {
-            handler.open(sink);
+            handler.open(sink, true);
         } else {
-            eventLoop().execute(() -> handler.open(sink));
+            eventLoop().execute(() -> handler.open(sink, true));
         }
     }
 
@@ -235,8 +240,11 @@ public abstract class ChannelEndpoint implements Endpoint {
         channel.close();
     }
 
-    /** Holds inbound events until the splice opens the endpoint, then passes them on to the sink. */
-    private final class Handler extends ChannelInboundHandlerAdapter {
+    /**
+     * Holds inbound events until the splice opens the endpoint, then passes them on to the sink; lets the
+     * kernel path see a close first.
+     */
+    private final class Handler extends ChannelDuplexHandler {
         private final int holdLimit;
         private EndpointSink sink;
         private CompositeByteBuf held;
@@ -244,7 +252,7 @@ public abstract class ChannelEndpoint implements Endpoint {
         private volatile boolean closed;
         private boolean outputShutDown;
         private Throwable failure;
-        private Runnable finSeen;
+        private Consumer<Runnable> closeGate;
 
         Handler(int holdLimit) {
             this.holdLimit = holdLimit;
@@ -254,7 +262,7 @@ public abstract class ChannelEndpoint implements Endpoint {
             return held == null ? 0 : held.readableBytes();
         }
 
-        void open(EndpointSink target) {
+        void open(EndpointSink target, boolean resumeReading) {
             this.sink = target;
             if (held != null) {
                 ByteBuf first = held;
@@ -271,7 +279,7 @@ public abstract class ChannelEndpoint implements Endpoint {
                 target.onClosed(failure);
                 return;
             }
-            applyReading(true);
+            applyReading(resumeReading);
         }
 
         void dropHeld() {
@@ -325,15 +333,19 @@ public abstract class ChannelEndpoint implements Endpoint {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                if (finSeen != null) {
-                    finSeen.run();
-                } else {
-                    inputShutdown();
-                }
-            } else if (evt instanceof ChannelInputShutdownReadComplete && finSeen != null && !inputEnded) {
                 inputShutdown();
             }
             ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            Consumer<Runnable> gate = closeGate;
+            if (gate == null) {
+                ctx.close(promise);
+            } else {
+                gate.accept(() -> ctx.close(promise));
+            }
         }
 
         @Override

@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * own event loop, so the state shared by the two directions is atomic.
  *
  * <p>Mode: {@code copy} moves bytes through the JVM as buffers; {@code splice} (zero-copy, when asked for
- * and both sides are plain TCP on one epoll event loop) moves them inside the kernel, see
- * {@link KernelSplice}. Bytes held before the splice opened are written first in either mode.
+ * and both sides are plain TCP on one epoll event loop) moves them inside the kernel while both directions
+ * stream, and hands them back to the copy path at the first end of input, error or close, see
+ * {@link KernelLink}. Bytes held before the splice opened are written first in either mode.
  */
 public final class Splice {
 
@@ -50,8 +51,13 @@ public final class Splice {
     private volatile String mode = COPY;
     private Side up;
     private Side down;
+    /** The kernel path, when this splice took it; touched on the one event loop (set before it is started). */
+    private volatile KernelLink link;
 
-    /** {@code zeroCopyChunk} is the kernel path's request size, or 0 when this splice must copy. */
+    /**
+     * {@code zeroCopyChunk} is what one direction of the kernel path moves per turn of the event loop, or 0
+     * when this splice must copy.
+     */
     Splice(Endpoint a, Endpoint b, SpliceOptions options, ProtocolMetrics metrics, int zeroCopyChunk) {
         this.a = a;
         this.b = b;
@@ -102,18 +108,14 @@ public final class Splice {
         // On the one event loop of both channels from here on.
         ChannelEndpoint ca = (ChannelEndpoint) a;
         ChannelEndpoint cb = (ChannelEndpoint) b;
-        up.kernel = new KernelSplice.Direction(ca, cb, zeroCopyChunk, this::zeroCopyFallback);
-        down.kernel = new KernelSplice.Direction(cb, ca, zeroCopyChunk, this::zeroCopyFallback);
-        up.kernel.prepare(up::spliced);
-        down.kernel.prepare(down::spliced);
+        link = new KernelLink(ca, cb, up, down, zeroCopyChunk, this::zeroCopyFallback, this::abort);
         mode = SPLICE;
         countMode(SPLICE);
-        a.open(up);
-        b.open(down);
-        // Held bytes went out as ordinary writes during open; spliced bytes queue up behind them.
+        // Held bytes go out as ordinary writes; the kernel path starts once they are flushed.
+        ca.openPaused(up);
+        cb.openPaused(down);
         if ((state.get() & FINISHED) == 0) {
-            up.kernel.arm();
-            down.kernel.arm();
+            link.start();
         }
     }
 
@@ -157,6 +159,18 @@ public final class Splice {
 
     public long downstreamBytes() {
         return downstream.get();
+    }
+
+    /** Bytes (both ways) that moved socket to pipe to socket, never through the JVM. */
+    long kernelBytes() {
+        KernelLink l = link;
+        return l == null ? 0 : l.kernelBytes();
+    }
+
+    /** Whether the kernel path serves both sockets right now (set up, and not yet handed back). */
+    boolean splicingInKernel() {
+        KernelLink l = link;
+        return l != null && l.splicing();
     }
 
     /** Closes both sides now (drain deadline). */
@@ -217,14 +231,12 @@ public final class Splice {
     }
 
     /** One endpoint's events: its input flows to {@code to}, its writability gates reading from {@code to}. */
-    private final class Side implements EndpointSink {
+    private final class Side implements EndpointSink, KernelLink.DirectionSink {
         private final Endpoint from;
         private final Endpoint to;
         private final int inputEndedBit;
         private final AtomicLong moved;
         private final Counter counter;
-        /** Non-null when this direction may move in the kernel; touched on the one event loop only. */
-        KernelSplice.Direction kernel;
 
         Side(Endpoint from, Endpoint to, int inputEndedBit, AtomicLong moved, Counter counter) {
             this.from = from;
@@ -234,15 +246,31 @@ public final class Splice {
             this.counter = counter;
         }
 
-        /** The kernel path moved {@code n} bytes of this direction. */
-        void spliced(int n) {
+        @Override
+        public void spliced(int n) {
             moved.addAndGet(n);
             counter.increment(n);
             lastActivityNanos = System.nanoTime();
         }
 
+        @Override
+        public void handedBack(ByteBuf leftover) {
+            if ((state.get() & FINISHED) != 0) {
+                if (leftover != null) {
+                    leftover.release();
+                }
+                return;
+            }
+            if (leftover != null) {
+                to.write(leftover);
+                to.flush();
+            }
+            from.setReading(to.isWritable());
+        }
+
         private boolean kernelPaced() {
-            return kernel != null && kernel.splicing();
+            KernelLink l = link;
+            return l != null && l.pacesReading();
         }
 
         @Override

@@ -32,6 +32,19 @@ public final class RandomPayloads {
 
     /** Writes {@code bytes} random bytes from {@code seed}, flushes, then runs {@code then}. */
     public static CompletableFuture<Digest> send(OutputStream out, long bytes, long seed, Executor pool, Then then) {
+        return send(out, bytes, seed, pool, bytes, Then.NOTHING, then);
+    }
+
+    /**
+     * Like {@link #send(OutputStream, long, long, Executor, Then)}, and once {@code pauseAt} bytes are written
+     * and flushed, runs {@code atPause} (e.g. waits for the other direction) before writing the rest; the
+     * digest covers all {@code bytes}.
+     */
+    public static CompletableFuture<Digest> send(OutputStream out, long bytes, long seed, Executor pool,
+                                                 long pauseAt, Then atPause, Then then) {
+        if (pauseAt % CHUNK != 0 && pauseAt != bytes) {
+            throw new IllegalArgumentException("pause on a chunk boundary (" + CHUNK + " bytes)");
+        }
         return CompletableFuture.supplyAsync(() -> {
             try {
                 MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -39,6 +52,10 @@ public final class RandomPayloads {
                 byte[] chunk = new byte[CHUNK];
                 long left = bytes;
                 while (left > 0) {
+                    if (bytes - left == pauseAt) {
+                        out.flush();
+                        atPause.run();
+                    }
                     int n = (int) Math.min(chunk.length, left);
                     r.nextBytes(chunk);
                     out.write(chunk, 0, n);

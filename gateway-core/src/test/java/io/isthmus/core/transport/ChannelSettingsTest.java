@@ -9,12 +9,9 @@ import io.isthmus.core.config.InvalidConfigException;
 import io.isthmus.core.testing.TestGateways;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.channel.RecvByteBufAllocator;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code isthmus.allocator} and the read sizes: validated, applied, exported, and the splice meter's hook. */
+/** {@code isthmus.allocator} and the read sizes: validated, applied and exported. */
 class ChannelSettingsTest {
 
     @Test
@@ -41,21 +38,5 @@ class ChannelSettingsTest {
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("max-read-size");
         assertThatThrownBy(() -> ValidatedConfig.of(TestGateways.config("isthmus.splice.zero-copy-chunk = 4k")))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("zero-copy-chunk");
-    }
-
-    @Test
-    void theReadHandleReportsSplicedBytesButNotBufferReads() {
-        ReadBufferAllocator allocator = new ReadBufferAllocator(64, 1024, 65536);
-        List<Integer> spliced = new ArrayList<>();
-        allocator.meterSplicedBytes(spliced::add);
-        RecvByteBufAllocator.Handle handle = allocator.newHandle();
-        handle.attemptedBytesRead(1024);
-        handle.lastBytesRead(1000);
-        handle.lastBytesRead(65536);
-        handle.lastBytesRead(0);
-        handle.attemptedBytesRead(1024);
-        handle.lastBytesRead(-1);
-        handle.lastBytesRead(12);
-        assertThat(spliced).containsExactly(65536, 12);
     }
 }
