@@ -180,11 +180,6 @@ public abstract class ChannelEndpoint implements Endpoint {
         handler.open(sink, false);
     }
 
-    /** Whether the kernel splice path reads this channel's input ({@link #reportEndAfterLastRead}). */
-    final boolean inputReadByKernelSplice() {
-        return handler.finSeen != null;
-    }
-
     @Override
     public void open(EndpointSink sink) {
         if (eventLoop().inEventLoop()) {

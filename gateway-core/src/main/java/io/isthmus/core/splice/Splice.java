@@ -120,15 +120,13 @@ public final class Splice {
     }
 
     private void countMode(String used) {
-        Counter.builder("isthmus.splices").tag("protocol", metrics.protocol()).tag("mode", used)
-                .description("Splices started, by how bytes move: copy (through the JVM) or splice (in the kernel)")
-                .register(metrics.registry()).increment();
+        metrics.counter("isthmus.splices", "mode", used,
+                "Splices started, by how bytes move: copy (through the JVM) or splice (in the kernel)").increment();
     }
 
     private void zeroCopyFallback(String reason) {
-        Counter.builder("isthmus.zero.copy.fallbacks").tag("protocol", metrics.protocol()).tag("reason", reason)
-                .description("Splices that asked for zero-copy but copied (some or all bytes), by reason")
-                .register(metrics.registry()).increment();
+        metrics.counter("isthmus.zero.copy.fallbacks", "reason", reason,
+                "Splices that asked for zero-copy but copied (some or all bytes), by reason").increment();
     }
 
     public Endpoint a() {

@@ -77,8 +77,8 @@ public final class TcpEndpoint extends ChannelEndpoint {
      * writes, and there are none here. Netty reads the shut-down state from the socket, so the channel
      * agrees. When the peer's FIN follows, the connection is over: the channel then closes at the end of
      * input instead of shutting a socket down that has already gone (which fails with ENOTCONN, another
-     * exception with a stack trace), and the end of input is still reported first. Not while the input
-     * is moved by the kernel path, which must see the end of input as a half-close.
+     * exception with a stack trace), and the end of input is still reported first.
+     * (The kernel path has handed a pair back to copying before any end of input is passed on.)
      */
     private void shutdownFlushedOutput() {
         if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
@@ -88,10 +88,8 @@ public final class TcpEndpoint extends ChannelEndpoint {
                 channel.close();
                 return;
             }
-            if (!inputReadByKernelSplice()) {
-                outputShutDown();
-                channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
-            }
+            outputShutDown();
+            channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         } else {
             ((DuplexChannel) channel).shutdownOutput();
         }

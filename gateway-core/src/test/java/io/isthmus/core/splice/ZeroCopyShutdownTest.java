@@ -40,6 +40,8 @@ class ZeroCopyShutdownTest {
                 b.send(HEAD.formatted(path));
                 assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
                 assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
+                // The 101s are written before the pair is joined: wait for the join.
+                await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 1);
                 Splice splice = gateway.splices().liveSplices().get(0);
                 await().atMost(Duration.ofSeconds(5)).until(splice::splicingInKernel);
                 a.send("over the kernel path");
