@@ -112,8 +112,7 @@ public final class Gateway implements AutoCloseable {
                     // No per-connection socket options: TCP_NODELAY is already Netty's default for accepted
                     // sockets, and TCP keepalive (first probe after 2 h on Linux) would never fire before the
                     // splice idle timeout (1 h) closes a dead link; each option costs a setsockopt per connection.
-                    .childHandler(channels.perConnection(
-                            new FrontDoorInitializer(config, router, metrics.protocol("http"), connections)))
+                    .childHandler(new FrontDoorInitializer(config, router, metrics.protocol("http"), connections))
                     .bind(HostPort.parse(config.listen()).toSocketAddress()).awaitUninterruptibly();
             if (!bound.isSuccess()) {
                 throw new ListenFailure("isthmus.listen", config.listen(), bound.cause());

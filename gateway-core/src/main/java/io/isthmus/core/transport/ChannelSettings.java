@@ -3,30 +3,27 @@ package io.isthmus.core.transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
 
 /**
  * What every channel the gateway opens shares: the one buffer allocator, and the read sizes of TCP
- * channels (a fresh {@link ReadBufferAllocator} per channel). Bootstraps get both from here, so that an
- * accepted client and a dialed server of one splice are configured alike.
+ * channels (Netty's adaptive guess, kept between {@code isthmus.splice.*-read-size}). Bootstraps get both
+ * from here, so that an accepted client and a dialed server of one splice are configured alike. One read
+ * size allocator serves every channel: the guess itself lives in a handle Netty makes per channel.
  */
 public final class ChannelSettings {
 
     private final ByteBufAllocator allocator;
-    private final int minReadSize;
-    private final int initialReadSize;
     private final int maxReadSize;
+    private final RecvByteBufAllocator readSizes;
 
     public ChannelSettings(ByteBufAllocator allocator, int minReadSize, int initialReadSize, int maxReadSize) {
         this.allocator = allocator;
-        this.minReadSize = minReadSize;
-        this.initialReadSize = initialReadSize;
         this.maxReadSize = maxReadSize;
-        // Fail at start-up, not on the first connection.
-        newReadAllocator();
+        // Also fails at start-up, not on the first connection, when the sizes do not fit together.
+        this.readSizes = new AdaptiveRecvByteBufAllocator(minReadSize, initialReadSize, maxReadSize);
     }
 
     /** Netty's defaults: its default allocator, reads of 64 B to 64 KiB starting at 2 KiB. */
@@ -42,33 +39,21 @@ public final class ChannelSettings {
         return maxReadSize;
     }
 
-    public ReadBufferAllocator newReadAllocator() {
-        return new ReadBufferAllocator(minReadSize, initialReadSize, maxReadSize);
+    /** The read sizes every TCP channel uses. */
+    public RecvByteBufAllocator readSizes() {
+        return readSizes;
     }
 
-    /** For an outbound channel; call once per connection attempt (the read allocator is per channel). */
+    /** For an outbound channel. */
     public Bootstrap applyTo(Bootstrap bootstrap) {
         return bootstrap.option(ChannelOption.ALLOCATOR, allocator)
-                .option(ChannelOption.RECVBUF_ALLOCATOR, newReadAllocator());
+                .option(ChannelOption.RECVBUF_ALLOCATOR, readSizes);
     }
 
-    /** For a listener whose accepted channels are TCP connections; pair it with {@link #perConnection}. */
+    /** For a listener whose accepted channels are TCP connections. */
     public ServerBootstrap applyTo(ServerBootstrap bootstrap) {
         return bootstrap.option(ChannelOption.ALLOCATOR, allocator)
-                .childOption(ChannelOption.ALLOCATOR, allocator);
-    }
-
-    /**
-     * Wraps an accepted channel's initializer so that each connection gets its own read allocator before
-     * its first read (a child option would share one instance among all connections).
-     */
-    public ChannelHandler perConnection(ChannelHandler initializer) {
-        return new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.config().setRecvByteBufAllocator(newReadAllocator());
-                ch.pipeline().addLast(initializer);
-            }
-        };
+                .childOption(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, readSizes);
     }
 }

@@ -100,6 +100,8 @@ class FrontDoorTest {
             assertThat(ch.eventLoop().submit(() -> ch.config().isAutoRead()).get(5, TimeUnit.SECONDS)).isFalse();
             // Netty's default, which the listener no longer sets a second time.
             assertThat(ch.config().getOption(ChannelOption.TCP_NODELAY)).isTrue();
+            // The configured read sizes, shared by every connection.
+            assertThat((Object) ch.config().getRecvByteBufAllocator()).isSameAs(gateway.channels().readSizes());
             c.send("DEFG");
             StringBuilder got = new StringBuilder(handoff.leftover().toString(StandardCharsets.US_ASCII));
             handoff.leftover().release();
