@@ -13,6 +13,8 @@ import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +55,8 @@ final class KernelLink {
     private enum State { PREPARING, DEREGISTERING, SPLICING, COPYING }
 
     private static final Logger LOG = LoggerFactory.getLogger(KernelLink.class);
+    /** How long the set-up may wait for both sides to flush what was written before the kernel path. */
+    static final long SETUP_DEADLINE_MILLIS = 1000;
     private static final int READY = EpollIoOps.EPOLLIN.value() | EpollIoOps.EPOLLOUT.value();
     /** Anything but readiness and the read hang-up: an error or a hang-up (Netty names no constant for it). */
     private static final int FAILED = ~(READY | EpollIoOps.EPOLLRDHUP.value());
@@ -68,6 +72,7 @@ final class KernelLink {
     private volatile State state = State.PREPARING;
     private SocketWatch watchA;
     private SocketWatch watchB;
+    private ScheduledFuture<?> setupDeadline;
     private int pendingSteps;
     private boolean stepFailed;
 
@@ -109,6 +114,7 @@ final class KernelLink {
     void start() {
         a.guardClose(this::handBackThen);
         b.guardClose(this::handBackThen);
+        setupDeadline = loop.schedule(this::setupTooSlow, SETUP_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
         afterBoth(a.channel().writeAndFlush(Unpooled.EMPTY_BUFFER), b.channel().writeAndFlush(Unpooled.EMPTY_BUFFER),
                 this::flushed);
     }
@@ -126,10 +132,23 @@ final class KernelLink {
         }
     }
 
+    /**
+     * Both directions stay paused until both flushes are done. A peer that reads nothing before it has
+     * written everything would hold the other direction still, which the copy path never does: such a
+     * pair copies instead.
+     */
+    private void setupTooSlow() {
+        if (state == State.PREPARING) {
+            fallback.accept("setup-timeout");
+            handBack();
+        }
+    }
+
     private void flushed() {
         if (state != State.PREPARING) {
             return;
         }
+        setupDeadline.cancel(false);
         if (stepFailed || !bothStreaming()) {
             handBack();
             return;

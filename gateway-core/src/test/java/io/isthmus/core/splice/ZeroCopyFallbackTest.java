@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.isthmus.core.Gateway;
+import io.isthmus.core.testing.ProbePairing;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import io.netty.channel.epoll.Epoll;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
@@ -53,6 +55,36 @@ class ZeroCopyFallbackTest {
             assertCopiesIntact(gateway);
             assertThat(gateway.metrics().registry().find("isthmus.zero.copy.fallbacks").counter())
                     .as("not asked for, so not a fallback").isNull();
+        }
+    }
+
+    @Test
+    void aSideThatTakesNothingDuringSetUpLeavesThePairCopyingSoTheOtherWayFlows() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "no epoll here");
+        String query = "?zerocopy=true&hold=" + (16 << 20);
+        String path = "/pair/" + UUID.randomUUID();
+        byte[] early = new byte[8 << 20];
+        new Random(9).nextBytes(early);
+        try (Gateway gateway = TestGateways.start("isthmus.transport = epoll\nisthmus.splice.zero-copy = true\n");
+             RawClient a = new RawClient(gateway.address(), 10_000);
+             Socket b = new Socket()) {
+            // A waits with more early bytes than the gateway's socket buffers take...
+            a.send(HEAD.formatted(path + query));
+            a.send(early);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProbePairing.heldFor(path) == early.length);
+            // ...and B, behind a small window, reads nothing: they cannot all be flushed to it.
+            b.setReceiveBufferSize(4096);
+            b.setSoTimeout(10_000);
+            b.connect(gateway.address());
+            b.getOutputStream().write(HEAD.formatted(path + query).getBytes(StandardCharsets.US_ASCII));
+            assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
+            // Once the set-up gives up, B is read again (B's bytes may also have been read before the set-up paused
+            // it: then they wait in the gateway's queue towards A, which the set-up flushes, until the same give-up).
+            b.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(a.readExactly(4), StandardCharsets.US_ASCII)).isEqualTo("ping");
+            await().atMost(Duration.ofSeconds(5)).until(() -> fallbacks(gateway, "setup-timeout") == 1);
+            assertThat(RawClient.readHeadFrom(b.getInputStream())).startsWith("HTTP/1.1 101 ");
+            assertThat(b.getInputStream().readNBytes(early.length)).isEqualTo(early);
         }
     }
 

@@ -26,16 +26,29 @@ public final class ProbePairing implements ConnectionHandler {
 
     private final SpliceEngine splices;
     private final Duration idleTimeout;
-    private final Map<String, TcpEndpoint> waiting = new ConcurrentHashMap<>();
+    /** First clients by path, shared by every test gateway in this JVM (tests use unique paths). */
+    private static final Map<String, TcpEndpoint> waiting = new ConcurrentHashMap<>();
 
     ProbePairing(SpliceEngine splices, Duration idleTimeout) {
         this.splices = splices;
         this.idleTimeout = idleTimeout;
     }
 
+    /** Bytes the first client of {@code path} has sent that wait for its partner (read across threads: for polling). */
+    public static int heldFor(String path) {
+        TcpEndpoint first = waiting.get(path);
+        return first == null ? -1 : first.heldBytes();
+    }
+
     @Override
     public void handle(Handoff handoff) {
-        TcpEndpoint endpoint = TcpEndpoint.adopt(handoff.channel(), handoff.leftover(), 1 << 20);
+        int holdLimit = 1 << 20;
+        for (String param : handoff.head().query().split("&")) {
+            if (param.startsWith("hold=")) {
+                holdLimit = Integer.parseInt(param.substring(5));
+            }
+        }
+        TcpEndpoint endpoint = TcpEndpoint.adopt(handoff.channel(), handoff.leftover(), holdLimit);
         String key = handoff.head().path();
         TcpEndpoint first = waiting.remove(key);
         if (first == null) {

@@ -58,6 +58,11 @@ public final class RawClient implements AutoCloseable {
 
     /** Reads a response head, up to and including the empty line. */
     public String readHead() throws IOException {
+        return readHeadFrom(in);
+    }
+
+    /** Reads a response head from {@code in} byte by byte, up to and including the empty line. */
+    public static String readHeadFrom(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (true) {
             int b = in.read();
