@@ -242,7 +242,8 @@ public abstract class ChannelEndpoint implements Endpoint {
     private final class Handler extends ChannelDuplexHandler {
         private final int holdLimit;
         private EndpointSink sink;
-        private CompositeByteBuf held;
+        /** What arrived before the splice opened: the one buffer read, or a composite once there are more. */
+        private ByteBuf held;
         private volatile boolean inputEnded;
         private volatile boolean closed;
         private boolean outputShutDown;
@@ -298,9 +299,13 @@ public abstract class ChannelEndpoint implements Endpoint {
                 return;
             }
             if (held == null) {
-                held = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+                // Most endpoints hold one read (a greeting) or nothing: no composite for them.
+                held = data;
+            } else {
+                CompositeByteBuf all = held instanceof CompositeByteBuf c ? c
+                        : ctx.alloc().compositeBuffer(Integer.MAX_VALUE).addComponent(true, held);
+                held = all.addComponent(true, data);
             }
-            held.addComponent(true, data);
             if (held() > holdLimit) {
                 ctx.channel().config().setAutoRead(false);
             }
