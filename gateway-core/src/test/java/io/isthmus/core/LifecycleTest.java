@@ -3,6 +3,7 @@ package io.isthmus.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.isthmus.core.testing.ProbePairs;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,15 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LifecycleTest {
 
     private static RawClient[] linkedPair(Gateway g) throws IOException {
-        String head = "GET /pair/" + UUID.randomUUID() + " HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
-        RawClient a = new RawClient(g.address());
-        a.send(head);
-        await().atMost(Duration.ofSeconds(5)).until(() -> g.metrics().protocol("http").activeConnections() >= 1);
-        RawClient b = new RawClient(g.address());
-        b.send(head);
-        a.readHead();
-        b.readHead();
-        return new RawClient[] {a, b};
+        ProbePairs.Linked pair = ProbePairs.link(g, "");
+        return new RawClient[] {pair.a(), pair.b()};
     }
 
     private static boolean accepts(InetSocketAddress address) {

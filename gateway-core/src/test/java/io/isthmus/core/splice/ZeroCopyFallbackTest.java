@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.ProbePairing;
+import io.isthmus.core.testing.ProbePairs;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import io.netty.channel.epoll.Epoll;
@@ -22,8 +23,6 @@ import org.junit.jupiter.api.Test;
  * and moves every byte.
  */
 class ZeroCopyFallbackTest {
-
-    private static final String HEAD = "GET %s HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
 
     @Test
     void theNioTransportCopies() throws Exception {
@@ -69,14 +68,14 @@ class ZeroCopyFallbackTest {
              RawClient a = new RawClient(gateway.address(), 10_000);
              Socket b = new Socket()) {
             // A waits with more early bytes than the gateway's socket buffers take...
-            a.send(HEAD.formatted(path + query));
+            a.send(ProbePairs.HEAD.formatted(path + query));
             a.send(early);
             await().atMost(Duration.ofSeconds(10)).until(() -> ProbePairing.heldFor(path) == early.length);
             // ...and B, behind a small window, reads nothing: they cannot all be flushed to it.
             b.setReceiveBufferSize(4096);
             b.setSoTimeout(10_000);
             b.connect(gateway.address());
-            b.getOutputStream().write(HEAD.formatted(path + query).getBytes(StandardCharsets.US_ASCII));
+            b.getOutputStream().write(ProbePairs.HEAD.formatted(path + query).getBytes(StandardCharsets.US_ASCII));
             assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
             // Once the set-up gives up, B is read again (B's bytes may also have been read before the set-up paused
             // it: then they wait in the gateway's queue towards A, which the set-up flushes, until the same give-up).
@@ -94,27 +93,19 @@ class ZeroCopyFallbackTest {
     }
 
     private static void assertCopiesIntact(Gateway gateway) throws Exception {
-        String path = "/pair/" + UUID.randomUUID() + "?zerocopy=true";
         byte[] payload = new byte[2 * 1024 * 1024];
         new Random(5).nextBytes(payload);
-        try (RawClient a = new RawClient(gateway.address(), 10_000)) {
-            a.send(HEAD.formatted(path));
-            await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().registry()
-                    .find("isthmus.connections.active").gauge().value() >= 1);
-            try (RawClient b = new RawClient(gateway.address(), 10_000)) {
-                b.send(HEAD.formatted(path));
-                assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
-                assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
-                await().atMost(Duration.ofSeconds(5)).until(() -> !gateway.splices().liveSplices().isEmpty());
-                assertThat(gateway.splices().liveSplices().get(0).mode()).isEqualTo(Splice.COPY);
-                a.send(payload);
-                a.shutdownOutput();
-                assertThat(b.readExactly(payload.length)).isEqualTo(payload);
-                assertThat(b.readToEof()).isEmpty();
-                b.send("done");
-                b.shutdownOutput();
-                assertThat(new String(a.readToEof(), StandardCharsets.ISO_8859_1)).isEqualTo("done");
-            }
+        try (ProbePairs.Linked pair = ProbePairs.link(gateway, "?zerocopy=true")) {
+            RawClient a = pair.a();
+            RawClient b = pair.b();
+            assertThat(pair.splice().mode()).isEqualTo(Splice.COPY);
+            a.send(payload);
+            a.shutdownOutput();
+            assertThat(b.readExactly(payload.length)).isEqualTo(payload);
+            assertThat(b.readToEof()).isEmpty();
+            b.send("done");
+            b.shutdownOutput();
+            assertThat(new String(a.readToEof(), StandardCharsets.ISO_8859_1)).isEqualTo("done");
         }
         assertThat(gateway.metrics().registry().find("isthmus.splices").tag("mode", Splice.COPY).counter().count()).isEqualTo(1);
         assertThat(gateway.metrics().registry().find("isthmus.splices").tag("mode", Splice.SPLICE).counter()).isNull();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.isthmus.core.Gateway;
+import io.isthmus.core.testing.ProbePairs;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import io.netty.channel.epoll.Epoll;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +27,6 @@ import org.junit.jupiter.api.Test;
  * per-user pipe limit would — the direction falls back to copying and no byte is lost.
  */
 class ZeroCopyPipeLimitTest {
-
-    private static final String HEAD = "GET %s HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
 
     @Test
     void aDirectionThatGetsNoPipeCopiesEveryByte() throws Exception {
@@ -57,37 +55,29 @@ class ZeroCopyPipeLimitTest {
     }
 
     private static void relay(Gateway gateway, Writer toLimiter, BufferedReader fromLimiter) throws Exception {
-        String path = "/pair/" + UUID.randomUUID() + "?zerocopy=true";
         byte[] payload = new byte[1024 * 1024];
         new Random(9).nextBytes(payload);
-        try (RawClient a = new RawClient(gateway.address(), 10_000)) {
-            a.send(HEAD.formatted(path));
-            await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().registry()
-                    .find("isthmus.connections.active").gauge().value() >= 1);
-            try (RawClient b = new RawClient(gateway.address(), 10_000)) {
-                b.send(HEAD.formatted(path));
-                assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
-                assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
-                await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveSplices().stream()
-                        .anyMatch(s -> s.mode().equals(Splice.SPLICE)));
-                if (toLimiter != null) {
-                    // Nothing new can be opened from here: no pipe for the first spliced byte.
-                    setLimit(toLimiter, fromLimiter, openDescriptors());
-                }
-                try {
-                    a.send(payload);
-                    assertThat(b.readExactly(payload.length)).isEqualTo(payload);
-                } finally {
-                    if (toLimiter != null) {
-                        setLimit(toLimiter, fromLimiter, softDescriptorLimit());
-                    }
-                }
-                a.shutdownOutput();
-                assertThat(b.readToEof()).isEmpty();
-                b.send("bye");
-                b.shutdownOutput();
-                assertThat(new String(a.readToEof(), StandardCharsets.US_ASCII)).isEqualTo("bye");
+        try (ProbePairs.Linked pair = ProbePairs.link(gateway, "?zerocopy=true")) {
+            RawClient a = pair.a();
+            RawClient b = pair.b();
+            await().atMost(Duration.ofSeconds(5)).until(() -> pair.splice().mode().equals(Splice.SPLICE));
+            if (toLimiter != null) {
+                // Nothing new can be opened from here: no pipe for the first spliced byte.
+                setLimit(toLimiter, fromLimiter, openDescriptors());
             }
+            try {
+                a.send(payload);
+                assertThat(b.readExactly(payload.length)).isEqualTo(payload);
+            } finally {
+                if (toLimiter != null) {
+                    setLimit(toLimiter, fromLimiter, softDescriptorLimit());
+                }
+            }
+            a.shutdownOutput();
+            assertThat(b.readToEof()).isEmpty();
+            b.send("bye");
+            b.shutdownOutput();
+            assertThat(new String(a.readToEof(), StandardCharsets.US_ASCII)).isEqualTo("bye");
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 0);
     }

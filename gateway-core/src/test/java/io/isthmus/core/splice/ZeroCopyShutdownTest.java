@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.isthmus.core.Gateway;
+import io.isthmus.core.testing.ProbePairs;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.Epoll;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 class ZeroCopyShutdownTest {
 
-    private static final String HEAD = "GET %s HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
-
     @Test
     void theDrainDeadlineClosesASplicingPairProperly() throws Exception {
         assumeTrue(Epoll.isAvailable(), "zero-copy needs epoll");
@@ -31,35 +29,26 @@ class ZeroCopyShutdownTest {
                 isthmus.splice.zero-copy = true
                 isthmus.shutdown.drain-timeout = 300ms
                 """);
-        String path = "/pair/" + UUID.randomUUID() + "?zerocopy=true";
-        try (RawClient a = new RawClient(gateway.address(), 10_000)) {
-            a.send(HEAD.formatted(path));
-            await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().registry()
-                    .find("isthmus.connections.active").gauge().value() >= 1);
-            try (RawClient b = new RawClient(gateway.address(), 10_000)) {
-                b.send(HEAD.formatted(path));
-                assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
-                assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
-                // The 101s are written before the pair is joined: wait for the join.
-                await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 1);
-                Splice splice = gateway.splices().liveSplices().get(0);
-                await().atMost(Duration.ofSeconds(5)).until(splice::splicingInKernel);
-                a.send("over the kernel path");
-                assertThat(new String(b.readExactly(20))).isEqualTo("over the kernel path");
-                assertThat(splice.kernelBytes()).isEqualTo(20);
-                Channel ca = ((ChannelEndpoint) splice.a()).channel();
-                Channel cb = ((ChannelEndpoint) splice.b()).channel();
+        try (ProbePairs.Linked pair = ProbePairs.link(gateway, "?zerocopy=true")) {
+            RawClient a = pair.a();
+            RawClient b = pair.b();
+            Splice splice = pair.splice();
+            await().atMost(Duration.ofSeconds(5)).until(splice::splicingInKernel);
+            a.send("over the kernel path");
+            assertThat(new String(b.readExactly(20))).isEqualTo("over the kernel path");
+            assertThat(splice.kernelBytes()).isEqualTo(20);
+            Channel ca = ((ChannelEndpoint) splice.a()).channel();
+            Channel cb = ((ChannelEndpoint) splice.b()).channel();
 
-                long start = System.nanoTime();
-                gateway.shutdown();
-                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
-                assertThat(a.isClosedByPeer()).isTrue();
-                assertThat(b.isClosedByPeer()).isTrue();
-                assertThat(splice.completion().get(5, TimeUnit.SECONDS).outcome()).isEqualTo("aborted");
-                for (Channel ch : new Channel[] {ca, cb}) {
-                    assertThat(ch.isOpen()).isFalse();
-                    assertThat(ch.pipeline().get(ChannelEndpoint.HANDLER_NAME)).as("pipeline torn down").isNull();
-                }
+            long start = System.nanoTime();
+            gateway.shutdown();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+            assertThat(a.isClosedByPeer()).isTrue();
+            assertThat(b.isClosedByPeer()).isTrue();
+            assertThat(splice.completion().get(5, TimeUnit.SECONDS).outcome()).isEqualTo("aborted");
+            for (Channel ch : new Channel[] {ca, cb}) {
+                assertThat(ch.isOpen()).isFalse();
+                assertThat(ch.pipeline().get(ChannelEndpoint.HANDLER_NAME)).as("pipeline torn down").isNull();
             }
         }
     }
