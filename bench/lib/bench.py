@@ -34,7 +34,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suites  # noqa: E402
 import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
-                    compile_c, port, gateway_conf, profile_summary, wait_listening, wait_port, wait_quiet, webroute_conf)
+                    compile_c, port, gateway_conf, profile_summary, settle_jit, wait_listening, wait_port, wait_quiet,
+                    webroute_conf)
 
 IPERF_PORT = 15201  # plus --port-offset, set in main()
 
@@ -246,8 +247,12 @@ def throughput(names, args, workdir, log, profiles):
                 continue
             scenarios[name] = sc
             services += ([sc.relay] if sc.relay else []) + sc.helpers + sc.extra
-            if sc.jvm:
-                iperf(sc.port, 5, 1, sc.client_env)  # JIT warm-up, not recorded
+            if sc.jvm and isinstance(sc.relay, Service):
+                # JIT warm-up, not recorded: -P 4 runs until the compiler threads are quiet (a single 5 s run
+                # left C2 compiling through the first measured run: about 5 % of the gateway's CPU).
+                settle_jit(sc.relay, lambda: iperf(sc.port, 5, 4, sc.client_env), log, name, max_batches=4)
+            elif sc.jvm:
+                iperf(sc.port, 5, 1, sc.client_env)
         # Links made so far (readiness probes, the warm-up) are not the measured ones.
         modes_before = {name: sc.relay.splice_modes() for name, sc in scenarios.items() if isinstance(sc.relay, Gateway)}
         for rnd in range(args.rounds):
