@@ -1,10 +1,9 @@
 package io.isthmus.remoted.cli;
 
-import io.isthmus.core.config.HostPort;
 import io.isthmus.remoted.sdk.RemotedUrl;
+import io.isthmus.webroute.cli.LocalForwarding;
 import io.isthmus.webroute.client.WebRouteClient;
-import io.isthmus.webroute.client.WebRouteForwarder;
-import java.io.IOException;
+import io.isthmus.webroute.client.WebRouteException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,29 +29,15 @@ final class ReachCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HostPort address;
+        RemotedUrl remoted;
         try {
-            address = HostPort.parse(listen);
-        } catch (IllegalArgumentException e) {
-            parent.stderr.println("remoted: --listen: " + e.getMessage());
-            return 2;
-        }
-        try {
-            RemotedUrl remoted = RemotedUrl.parse(url, "rwr", "rwrs");
-            WebRouteClient client = WebRouteClient.builder().header("X-Remoted-APIKey", remoted.key()).build();
-            try (WebRouteForwarder forwarder = WebRouteForwarder.start(address.toSocketAddress(), remoted.webRouteUrl(), client,
-                    line -> parent.stderr.println("remoted: " + line))) {
-                var bound = forwarder.address();
-                parent.stderr.println("remoted: " + bound.getAddress().getHostAddress() + ":" + bound.getPort() + " reaches " + remoted);
-                forwarder.awaitClosed();
-                return 0;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        } catch (IOException e) {
+            remoted = RemotedUrl.parse(url, "rwr", "rwrs");
+        } catch (WebRouteException e) {
             parent.stderr.println("remoted: " + e.getMessage());
             return 1;
         }
+        WebRouteClient client = WebRouteClient.builder().header("X-Remoted-APIKey", remoted.key()).build();
+        return LocalForwarding.runUntilInterrupted(listen, remoted.webRouteUrl(), client, "remoted", parent.stderr,
+                bound -> bound + " reaches " + remoted);
     }
 }

@@ -1,9 +1,6 @@
 package io.isthmus.webroute.cli;
 
-import io.isthmus.core.config.HostPort;
 import io.isthmus.webroute.client.WebRouteClient;
-import io.isthmus.webroute.client.WebRouteForwarder;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,29 +34,11 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HostPort address;
-        try {
-            address = HostPort.parse(listen);
-        } catch (IllegalArgumentException e) {
-            parent.stderr.println("webroute: --listen: " + e.getMessage());
-            return 2;
-        }
         WebRouteClient client = WebRouteClient.builder()
                 .id(id)
                 .timeout(timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds))
                 .build();
-        try (WebRouteForwarder forwarder = WebRouteForwarder.start(address.toSocketAddress(), url, client,
-                line -> parent.stderr.println("webroute: " + line))) {
-            var bound = forwarder.address();
-            parent.stderr.println("webroute: forwarding " + bound.getAddress().getHostAddress() + ":" + bound.getPort() + " to " + url);
-            forwarder.awaitClosed();
-            return 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        } catch (IOException e) {
-            parent.stderr.println("webroute: " + e.getMessage());
-            return 1;
-        }
+        return LocalForwarding.runUntilInterrupted(listen, url, client, "webroute", parent.stderr,
+                bound -> "forwarding " + bound + " to " + url);
     }
 }
