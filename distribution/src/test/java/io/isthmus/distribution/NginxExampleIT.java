@@ -3,6 +3,7 @@ package io.isthmus.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.isthmus.core.testing.NginxFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped nginx example, unchanged but for its two ports, in front of the built executable: a
- * request through nginx gets Isthmus's own answer. CI installs nginx (.ci/run) and requires this test;
- * elsewhere it is skipped when nginx is absent.
+ * request through nginx gets Isthmus's own answer. Never skipped: without nginx it fails, naming the
+ * package to install (.ci/run installs it).
  */
 class NginxExampleIT {
 
@@ -29,7 +30,7 @@ class NginxExampleIT {
     @Test
     void nginxInFrontReachesIsthmus() throws Exception {
         Path exe = ChildProcess.executable();
-        Path nginx = nginx();
+        Path nginx = NginxFixture.binary();
         int isthmusPort = Loopback.freePort();
         int adminPort = Loopback.freePort();
         int nginxPort = Loopback.freePort();
@@ -40,22 +41,7 @@ class NginxExampleIT {
                 .replace("listen [::]:80;", "");
         assertThat(site).contains("127.0.0.1:" + isthmusPort).contains("127.0.0.1:" + nginxPort);
         Files.writeString(dir.resolve("site.conf"), site);
-        Files.writeString(dir.resolve("nginx.conf"), """
-                daemon off;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log info;
-                events { worker_connections 64; }
-                http {
-                  access_log %1$s/access.log;
-                  client_body_temp_path %1$s/body;
-                  proxy_temp_path %1$s/proxy;
-                  fastcgi_temp_path %1$s/fastcgi;
-                  uwsgi_temp_path %1$s/uwsgi;
-                  scgi_temp_path %1$s/scgi;
-                  include %1$s/site.conf;
-                }
-                """.formatted(dir));
+        Files.writeString(dir.resolve("nginx.conf"), NginxFixture.mainConfig(dir, "include " + dir.resolve("site.conf") + ";"));
         String[] nginxArgs = {nginx.toString(), "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString()};
 
         ChildProcess syntax = ChildProcess.run(dir, LIMIT, Stream.concat(Stream.of(nginxArgs), Stream.of("-t"))
@@ -79,13 +65,5 @@ class NginxExampleIT {
             assertThat(res.body()).contains("\"errorcode\":\"invalid_missing_apikey\"");
             assertThat(res.headers().firstValue("content-type")).hasValue("application/json");
         }
-    }
-
-    private static Path nginx() {
-        Path found = Stream.of("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx")
-                .map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
-        // Never skipped: without nginx this fails, naming the package to install (.ci/run installs it).
-        assertThat(found).as("nginx is not installed: apt-get install nginx (.ci/run installs it)").isNotNull();
-        return found;
     }
 }

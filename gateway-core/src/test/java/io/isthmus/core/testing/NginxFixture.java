@@ -95,6 +95,19 @@ public final class NginxFixture implements AutoCloseable {
     }
 
     private static String config(Path prefix, int port, String serverDirectives) {
+        return mainConfig(prefix, """
+                server {
+                  listen 127.0.0.1:%d;
+                %s
+                }
+                """.formatted(port, serverDirectives.indent(2)));
+    }
+
+    /**
+     * A whole nginx.conf for a foreground nginx whose every file (pid, logs, temp dirs) lives under
+     * {@code prefix}, with {@code httpBody} (server blocks, includes) inside its {@code http} block.
+     */
+    public static String mainConfig(Path prefix, String httpBody) {
         return """
                 daemon off;
                 worker_processes 1;
@@ -108,12 +121,9 @@ public final class NginxFixture implements AutoCloseable {
                   fastcgi_temp_path %1$s/fastcgi;
                   uwsgi_temp_path %1$s/uwsgi;
                   scgi_temp_path %1$s/scgi;
-                  server {
-                    listen 127.0.0.1:%2$d;
-                %3$s
-                  }
+                %2$s
                 }
-                """.formatted(prefix, port, serverDirectives.indent(4));
+                """.formatted(prefix, httpBody.indent(2));
     }
 
     private static boolean answers(InetSocketAddress address) {
