@@ -1,5 +1,6 @@
 package io.isthmus.core.frontdoor.fuzz;
 
+import static io.isthmus.core.fuzz.FuzzSupport.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isthmus.core.frontdoor.HeadLimits;
@@ -38,6 +39,15 @@ final class HeadParserProperties {
             HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED);
 
     private HeadParserProperties() {
+    }
+
+    /** {@link #check} on a fuzzer's raw input; a failure names the input in hex, to replay it. */
+    static void checkInput(HeadLimits limits, byte[] data) {
+        try {
+            check(limits, Chunked.of(data));
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("input " + hex(data) + ": " + e.getMessage(), e);
+        }
     }
 
     static void check(HeadLimits limits, Chunked input) {
