@@ -39,8 +39,8 @@ from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad
 
 IPERF_PORT = 15201  # plus --port-offset, set in main()
 
-PEERS = ["direct", "socat", "nginx", "haproxy", "haproxy-splice"]
-ISTHMUS = ["isthmus-copy", "isthmus-splice"]
+PEERS = ["direct", "socat", "nginx", "haproxy", "haproxy-splice", "haproxy-splice-1m"]
+ISTHMUS = ["isthmus-copy", "isthmus-splice", "isthmus-splice-64k"]
 DOCKS = ["isthmus-copy-docks", "isthmus-splice-docks"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
@@ -51,8 +51,10 @@ DESCRIPTIONS = {
     "nginx": "nginx stream, 1 worker, proxy_buffer_size 128k",
     "haproxy": "HAProxy mode tcp, 1 thread",
     "haproxy-splice": "HAProxy mode tcp + option splice-request/-response, 1 thread",
+    "haproxy-splice-1m": "HAProxy splice as above with tune.pipesize 1048576 (the pipe size Isthmus asks for)",
     "isthmus-copy": "Isthmus WebRoute link, copy (isthmus.splice.zero-copy = false); iperf3 speaks WebRoute (shim)",
-    "isthmus-splice": "Isthmus WebRoute link, zero-copy (isthmus.splice.zero-copy = true); iperf3 speaks WebRoute (shim)",
+    "isthmus-splice": "Isthmus WebRoute link, zero-copy (isthmus.splice.zero-copy = true, 1m pipes); iperf3 speaks WebRoute (shim)",
+    "isthmus-splice-64k": "Isthmus WebRoute link, zero-copy with the kernel's 64 KiB pipes (isthmus.splice.pipe-size = 64k)",
     "isthmus-copy-docks": "Isthmus WebRoute link, copy, through two Python splice docks",
     "isthmus-splice-docks": "Isthmus WebRoute link, zero-copy, through two Python splice docks",
     "probe-copy-64k": "Isthmus engine via test probe pair, copy, max-read-size 64k",
@@ -109,13 +111,14 @@ stream {
 """ % {"w": workdir, "port": port, "iperf": IPERF_PORT})
         s = Service("nginx", ["nginx", "-p", workdir, "-c", conf], workdir, ready_port=port)
         return Scenario(name, port, s)
-    if name in ("haproxy", "haproxy-splice"):
-        port = common.port(15303 if name == "haproxy" else 15304)
-        splice = "  option splice-request\n  option splice-response\n" if name == "haproxy-splice" else ""
+    if name in ("haproxy", "haproxy-splice", "haproxy-splice-1m"):
+        port = common.port({"haproxy": 15303, "haproxy-splice": 15304, "haproxy-splice-1m": 15305}[name])
+        splice = "  option splice-request\n  option splice-response\n" if name != "haproxy" else ""
+        pipes = "  tune.pipesize 1048576\n" if name == "haproxy-splice-1m" else ""
         conf = write(workdir, name + ".cfg", """global
   nbthread 1
   maxconn 1000
-defaults
+%sdefaults
   mode tcp
   timeout connect 5s
   timeout client 60s
@@ -123,7 +126,7 @@ defaults
 listen relay
   bind 127.0.0.1:%d
 %s  server iperf 127.0.0.1:%d
-""" % (port, splice, IPERF_PORT))
+""" % (pipes, port, splice, IPERF_PORT))
         s = Service(name, ["haproxy", "-db", "-f", conf], workdir, ready_port=port)
         return Scenario(name, port, s)
     raise KeyError(name)
@@ -169,10 +172,12 @@ def start_isthmus(name, workdir, shared, args):
     (bench/hooks/webroute-docks.sh) to the shared iperf3 server."""
     docks = name.endswith("-docks")
     zero_copy = name.startswith("isthmus-splice")
-    gw_port = port((15530 if zero_copy else 15540) if docks else (15510 if zero_copy else 15520))
+    small_pipes = name == "isthmus-splice-64k"
+    gw_port = port(15550 if small_pipes else (15530 if zero_copy else 15540) if docks else (15510 if zero_copy else 15520))
     if not docks and "shim" not in shared:
         shared["shim"] = compile_c(workdir, "shim/webroute_shim.c", "webroute_shim.so", shared=True)
-    gateway = Gateway(name + "-gateway", args, workdir, gw_port, zero_copy, webroute_conf())
+    gateway = Gateway(name + "-gateway", args, workdir, gw_port, zero_copy,
+                      webroute_conf() + ("  splice.pipe-size = 64k\n" if small_pipes else ""))
     shared[name + "-gateway"] = gateway
     if not docks:
         server_port = gw_port + 5

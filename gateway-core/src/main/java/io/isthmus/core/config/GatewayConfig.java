@@ -78,7 +78,8 @@ public record GatewayConfig(
      */
     public record SpliceConfig(java.time.Duration idleTimeout, ByteSize lowWaterMark, ByteSize highWaterMark,
                                ByteSize minReadSize, ByteSize initialReadSize, ByteSize maxReadSize,
-                               boolean sameEventLoop, boolean zeroCopy, ByteSize zeroCopyChunk) {
+                               boolean sameEventLoop, boolean zeroCopy, ByteSize zeroCopyChunk, ByteSize pipeSize,
+                               ByteSize pipeBudget) {
         public SpliceConfig {
             require(lowWaterMark.bytes() <= highWaterMark.bytes(), "low-water-mark", "low-water-mark must not exceed high-water-mark");
             require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive");
@@ -88,6 +89,8 @@ public record GatewayConfig(
             require(maxReadSize.bytes() <= 16L << 20, "max-read-size", "must be at most 16m");
             require(zeroCopyChunk.bytes() >= 64 * 1024 && zeroCopyChunk.bytes() <= 1L << 30, "zero-copy-chunk",
                     "must be between 64k and 1g");
+            require(pipeSize.bytes() >= 4096 && pipeSize.bytes() <= 256L << 20, "pipe-size", "must be between 4k and 256m");
+            require(pipeBudget.bytes() >= 0, "pipe-budget", "must not be negative");
         }
     }
 

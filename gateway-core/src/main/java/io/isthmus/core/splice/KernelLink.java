@@ -81,12 +81,12 @@ final class KernelLink {
      * counts why a link that asked for the kernel path copies, and {@code abort} closes the whole splice.
      */
     KernelLink(ChannelEndpoint a, ChannelEndpoint b, DirectionSink up, DirectionSink down, int turnBudget,
-               Consumer<String> fallback, Runnable abort) {
+               Pipes pipes, Consumer<String> fallback, Runnable abort) {
         this.a = a;
         this.b = b;
         this.loop = (IoEventLoop) a.channel().eventLoop();
-        this.ab = new PipeDirection(socket(a), socket(b), turnBudget, up);
-        this.ba = new PipeDirection(socket(b), socket(a), turnBudget, down);
+        this.ab = new PipeDirection(socket(a), socket(b), turnBudget, pipes, up);
+        this.ba = new PipeDirection(socket(b), socket(a), turnBudget, pipes, down);
         this.fallback = fallback;
         this.abort = abort;
     }

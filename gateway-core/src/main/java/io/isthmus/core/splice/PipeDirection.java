@@ -20,9 +20,10 @@ final class PipeDirection {
     private final FileDescriptor source;
     private final FileDescriptor target;
     private final int turnBudget;
+    private final Pipes pipes;
     private final KernelLink.DirectionSink sink;
-    /** [0] is the read end, [1] the write end; made on the first readable source (an idle link costs no pipe). */
-    private FileDescriptor[] pipe;
+    /** Made on the first readable source (an idle link costs no pipe). */
+    private Pipes.Pipe pipe;
     private int inPipe;
     private boolean waitsForInput = true;
     /** Read from other threads by tests and metrics; written once per pump. */
@@ -30,12 +31,14 @@ final class PipeDirection {
 
     /**
      * {@code turnBudget} bounds the bytes taken from the source per {@link #pump} (the loop's other channels
-     * get their turn in between); {@code sink} hears of every byte taken.
+     * get their turn in between); {@code pipes} makes its pipe; {@code sink} hears of every byte taken.
      */
-    PipeDirection(FileDescriptor source, FileDescriptor target, int turnBudget, KernelLink.DirectionSink sink) {
+    PipeDirection(FileDescriptor source, FileDescriptor target, int turnBudget, Pipes pipes,
+                  KernelLink.DirectionSink sink) {
         this.source = source;
         this.target = target;
         this.turnBudget = turnBudget;
+        this.pipes = pipes;
         this.sink = sink;
     }
 
@@ -84,7 +87,7 @@ final class PipeDirection {
         int taken = 0;
         for (;;) {
             if (inPipe > 0) {
-                inPipe -= splice(pipe[0], target, inPipe, target);
+                inPipe -= splice(pipe.readEnd(), target, inPipe, target);
                 if (inPipe > 0) {
                     // A short splice into a socket means its send buffer is full; epoll says when it is not.
                     waitsForInput = false;
@@ -97,13 +100,13 @@ final class PipeDirection {
                 return true;
             }
             if (pipe == null) {
-                pipe = newPipe();
+                pipe = pipes.open();
                 if (pipe == null) {
                     return false;
                 }
             }
-            // The pipe (64 KiB) bounds each call, whatever length is asked for.
-            int in = splice(source, pipe[1], turnBudget - taken, source);
+            // The pipe's capacity (isthmus.splice.pipe-size, else 64 KiB) bounds each call, whatever is asked for.
+            int in = splice(source, pipe.writeEnd(), turnBudget - taken, source);
             if (in == 0) {
                 waitsForInput = true;
                 return true;
@@ -126,15 +129,6 @@ final class PipeDirection {
         }
     }
 
-    /** A pipe, or null when the descriptor table or the per-user pipe limit is full. */
-    private static FileDescriptor[] newPipe() {
-        try {
-            return FileDescriptor.pipe();
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
     /**
      * Reads what is still in the pipe into a buffer (null when empty) and closes the pipe. These bytes were
      * counted when they entered it, and they precede anything the source delivers from now on.
@@ -151,7 +145,7 @@ final class PipeDirection {
             try {
                 while (inPipe > 0) {
                     ByteBuffer into = leftover.internalNioBuffer(leftover.writerIndex(), inPipe);
-                    int n = pipe[0].read(into, into.position(), into.limit());
+                    int n = pipe.readEnd().read(into, into.position(), into.limit());
                     if (n <= 0) {
                         throw new IOException("the pipe holds " + inPipe + " bytes fewer than were spliced into it");
                     }
@@ -173,13 +167,7 @@ final class PipeDirection {
         if (pipe == null) {
             return;
         }
-        for (FileDescriptor end : pipe) {
-            try {
-                end.close();
-            } catch (IOException ignored) {
-                // Closing a pipe end fails only if it is already closed.
-            }
-        }
+        pipe.close();
         pipe = null;
         inPipe = 0;
     }

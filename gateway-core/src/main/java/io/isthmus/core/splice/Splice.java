@@ -41,6 +41,7 @@ public final class Splice {
     private final SpliceOptions options;
     private final ProtocolMetrics metrics;
     private final int zeroCopyChunk;
+    private final Pipes pipes;
     private final Promise<SpliceResult> done;
     private final AtomicInteger state = new AtomicInteger();
     private final AtomicLong upstream = new AtomicLong();
@@ -56,14 +57,15 @@ public final class Splice {
 
     /**
      * {@code zeroCopyChunk} is what one direction of the kernel path moves per turn of the event loop, or 0
-     * when this splice must copy.
+     * when this splice must copy; {@code pipes} makes the kernel path's pipes.
      */
-    Splice(Endpoint a, Endpoint b, SpliceOptions options, ProtocolMetrics metrics, int zeroCopyChunk) {
+    Splice(Endpoint a, Endpoint b, SpliceOptions options, ProtocolMetrics metrics, int zeroCopyChunk, Pipes pipes) {
         this.a = a;
         this.b = b;
         this.options = options;
         this.metrics = metrics;
         this.zeroCopyChunk = zeroCopyChunk;
+        this.pipes = pipes;
         this.done = a.eventLoop().newPromise();
         metrics.spliceStarted();
     }
@@ -108,7 +110,7 @@ public final class Splice {
         // On the one event loop of both channels from here on.
         ChannelEndpoint ca = (ChannelEndpoint) a;
         ChannelEndpoint cb = (ChannelEndpoint) b;
-        link = new KernelLink(ca, cb, up, down, zeroCopyChunk, this::zeroCopyFallback, this::abort);
+        link = new KernelLink(ca, cb, up, down, zeroCopyChunk, pipes, this::zeroCopyFallback, this::abort);
         mode = SPLICE;
         countMode(SPLICE);
         // Held bytes go out as ordinary writes; the kernel path starts once they are flushed.

@@ -24,12 +24,17 @@ public final class SpliceEngine {
     private final Set<Splice> live = ConcurrentHashMap.newKeySet();
     /** Immutable, so every joined channel shares this one instance (a channel keeps a reference to it). */
     private final WriteBufferWaterMark marks;
+    /** Only with isthmus.splice.zero-copy on: JNA is bound only where pipes are grown. */
+    private final Pipes pipes;
 
     public SpliceEngine(SpliceConfig config, GatewayMetrics metrics, boolean accessLog) {
         this.config = config;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.marks = new WriteBufferWaterMark(config.lowWaterMark().toIntBytes(), config.highWaterMark().toIntBytes());
+        this.pipes = config.zeroCopy()
+                ? new Pipes(config.pipeSize().toIntBytes(), config.pipeBudget().bytes(), metrics.registry())
+                : null;
     }
 
     /** The idle timeout a plugin gets when it has none of its own. */
@@ -54,7 +59,7 @@ public final class SpliceEngine {
             }
         }
         int zeroCopyChunk = config.zeroCopy() && options.zeroCopy() ? config.zeroCopyChunk().toIntBytes() : 0;
-        Splice splice = new Splice(a, b, options, metrics.protocol(options.protocol()), zeroCopyChunk);
+        Splice splice = new Splice(a, b, options, metrics.protocol(options.protocol()), zeroCopyChunk, pipes);
         live.add(splice);
         splice.completion().addListener(f -> {
             live.remove(splice);
