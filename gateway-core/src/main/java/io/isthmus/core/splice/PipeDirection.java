@@ -105,13 +105,14 @@ final class PipeDirection {
                     return false;
                 }
             }
-            // The pipe's capacity (isthmus.splice.pipe-size, else 64 KiB) bounds each call, whatever is asked for.
+            // The pipe's capacity (64 KiB, or pipe-size once it grew) bounds each call, whatever is asked for.
             int in = splice(source, pipe.writeEnd(), turnBudget - taken, source);
             if (in == 0) {
                 waitsForInput = true;
                 return true;
             }
             inPipe += in;
+            pipe.filled(inPipe);
             taken += in;
             // Counted before the bytes can reach the target: whoever sees them sees them counted.
             moved += in;

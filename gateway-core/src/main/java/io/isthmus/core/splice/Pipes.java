@@ -10,9 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the pipes of kernel links ({@code isthmus.splice.pipe-size}, {@code pipe-budget}). Each pipe is
- * grown to the configured size while the grown pipes together stay within the budget; past it, or where
- * the kernel refuses, a pipe keeps the kernel's 64 KiB and still works.
+ * Makes the pipes of kernel links ({@code isthmus.splice.pipe-size}, {@code pipe-budget}). A pipe starts
+ * at the kernel's 64 KiB and is grown to the configured size the first time it fills up, that is once its
+ * direction carries bulk, while the grown pipes together stay within the budget; past it, or where the
+ * kernel refuses, the pipe keeps 64 KiB and still works. Interactive pairs, whose messages never fill a
+ * pipe, spend none of the budget.
  *
  * <p>Why a budget: the kernel charges pipe capacity to the user ({@code fs.pipe-user-pages-soft}, 64 MiB by
  * default), and once a user is past that every new pipe of theirs gets a single page. Grown pipes must not
@@ -28,10 +30,10 @@ final class Pipes {
     private final int size;
     private final long budget;
     private final AtomicLong grown = new AtomicLong();
+    private final Counter made;
     private final Counter enlarged;
     private final Counter overBudget;
     private final Counter refused;
-    private final Counter asConfigured;
 
     /** {@code size} at or below {@link #KERNEL_DEFAULT} never asks the kernel for more. */
     Pipes(int size, long budget, MeterRegistry registry) {
@@ -41,59 +43,41 @@ final class Pipes {
         }
         this.size = unavailable == null ? size : KERNEL_DEFAULT;
         this.budget = budget;
-        String description = "Pipes made for zero-copy links, by capacity: enlarged to isthmus.splice.pipe-size, or the "
-                + "kernel's 64 KiB as configured, because the pipe-budget was spent, or because the kernel refused";
-        this.enlarged = outcome(registry, "enlarged", description);
-        this.overBudget = outcome(registry, "budget-spent", description);
-        this.refused = outcome(registry, "refused", description);
-        this.asConfigured = outcome(registry, "default", description);
+        this.made = Counter.builder("isthmus.splice.pipes").description("Pipes made for zero-copy links (two descriptors each)")
+                .register(registry);
+        String description = "Pipes that filled up and were to grow to isthmus.splice.pipe-size: enlarged, or kept at "
+                + "64 KiB because the pipe-budget was spent or the kernel refused";
+        this.enlarged = growth(registry, "enlarged", description);
+        this.overBudget = growth(registry, "budget-spent", description);
+        this.refused = growth(registry, "refused", description);
         Gauge.builder("isthmus.splice.pipe.enlarged", grown, AtomicLong::get).baseUnit("bytes")
                 .description("Capacity of the enlarged zero-copy pipes alive now (counts against isthmus.splice.pipe-budget)")
                 .register(registry);
     }
 
-    private static Counter outcome(MeterRegistry registry, String outcome, String description) {
-        return Counter.builder("isthmus.splice.pipes").tag("capacity", outcome).description(description).register(registry);
+    private static Counter growth(MeterRegistry registry, String outcome, String description) {
+        return Counter.builder("isthmus.splice.pipe.growths").tag("outcome", outcome).description(description).register(registry);
     }
 
-    /** A new pipe, or null when none can be made (descriptor table full). */
+    /** A new pipe of the kernel's size, or null when none can be made (descriptor table full). */
     Pipe open() {
-        FileDescriptor[] ends;
         try {
-            ends = FileDescriptor.pipe();
+            Pipe pipe = new Pipe(FileDescriptor.pipe());
+            made.increment();
+            return pipe;
         } catch (IOException e) {
             return null;
         }
-        if (size <= KERNEL_DEFAULT) {
-            asConfigured.increment();
-            return new Pipe(ends, 0);
-        }
-        if (grown.addAndGet(size) > budget) {
-            grown.addAndGet(-size);
-            overBudget.increment();
-            return new Pipe(ends, 0);
-        }
-        try {
-            int given = PipeSizeCall.resize(ends[1], size);
-            // The kernel rounds up to a power-of-two count of pages; charge what it gave.
-            grown.addAndGet(given - size);
-            enlarged.increment();
-            return new Pipe(ends, given);
-        } catch (IOException e) {
-            grown.addAndGet(-size);
-            refused.increment();
-            return new Pipe(ends, 0);
-        }
     }
 
-    /** One pipe: [0] is the read end, [1] the write end. */
+    /** One pipe: [0] is the read end, [1] the write end. Used on one event loop only. */
     final class Pipe {
         private final FileDescriptor[] ends;
+        private boolean growthTried;
         private int charged;
 
-        private Pipe(FileDescriptor[] ends, int charged) {
+        private Pipe(FileDescriptor[] ends) {
             this.ends = ends;
-            this.charged = charged;
         }
 
         FileDescriptor readEnd() {
@@ -102,6 +86,32 @@ final class Pipes {
 
         FileDescriptor writeEnd() {
             return ends[1];
+        }
+
+        /**
+         * Called with {@code held} bytes in the pipe: the first time it holds the kernel's 64 KiB (it is full,
+         * its direction carries bulk), tries once to grow it within the budget. Growing keeps the content.
+         */
+        void filled(int held) {
+            if (growthTried || held < KERNEL_DEFAULT || size <= KERNEL_DEFAULT) {
+                return;
+            }
+            growthTried = true;
+            if (grown.addAndGet(size) > budget) {
+                grown.addAndGet(-size);
+                overBudget.increment();
+                return;
+            }
+            try {
+                int given = PipeSizeCall.resize(ends[1], size);
+                // The kernel rounds up to a power-of-two count of pages; charge what it gave.
+                grown.addAndGet(given - size);
+                charged = given;
+                enlarged.increment();
+            } catch (IOException e) {
+                grown.addAndGet(-size);
+                refused.increment();
+            }
         }
 
         /** Closes both ends and gives an enlarged pipe's capacity back to the budget; once only. */

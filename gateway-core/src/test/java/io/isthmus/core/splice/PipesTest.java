@@ -15,10 +15,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real pipes, grown through fcntl(2) within the budget, and given back to it when closed. */
+/** Real pipes: made at the kernel's size, grown through fcntl(2) once full and within the budget, given back on close. */
 class PipesTest {
 
     private static final int MIB = 1 << 20;
+    private static final int FULL = Pipes.KERNEL_DEFAULT;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @BeforeEach
@@ -28,51 +29,74 @@ class PipesTest {
     }
 
     @Test
-    void growsEachPipeToTheConfiguredSizeAndChargesTheBudget() throws IOException {
+    void aPipeGrowsOnlyOnceItHasFilledUpAndKeepsWhatItHolds() throws IOException {
         Pipes pipes = new Pipes(MIB, 32L * MIB, registry);
         Pipes.Pipe pipe = pipes.open();
         try {
+            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(FULL);
+            assertThat(pipe.writeEnd().write(ByteBuffer.allocateDirect(FULL - 1), 0, FULL - 1)).isEqualTo(FULL - 1);
+            pipe.filled(FULL - 1);
+            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).as("not full yet: an interactive direction").isEqualTo(FULL);
+            assertThat(pipe.writeEnd().write(ByteBuffer.allocateDirect(1), 0, 1)).isEqualTo(1);
+            pipe.filled(FULL);
             assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(MIB);
-            assertThat(count("enlarged")).isEqualTo(1);
+            assertThat(growths("enlarged")).isEqualTo(1);
             assertThat(grown()).isEqualTo(MIB);
-            // The whole capacity takes bytes without blocking: more than the kernel's 64 KiB.
-            int written = pipe.writeEnd().write(ByteBuffer.allocateDirect(256 * 1024), 0, 256 * 1024);
-            assertThat(written).isEqualTo(256 * 1024);
+            // It now takes a quarter MiB more without blocking, and still holds the first 64 KiB.
+            assertThat(pipe.writeEnd().write(ByteBuffer.allocateDirect(256 * 1024), 0, 256 * 1024)).isEqualTo(256 * 1024);
+            ByteBuffer out = ByteBuffer.allocateDirect(2 * MIB);
+            assertThat(pipe.readEnd().read(out, 0, out.capacity())).isEqualTo(FULL + 256 * 1024);
         } finally {
             pipe.close();
         }
         assertThat(grown()).isZero();
+        assertThat(registry.get("isthmus.splice.pipes").counter().count()).isEqualTo(1);
     }
 
     @Test
     void pipesPastTheBudgetKeepTheKernelSizeUntilAGrownOneCloses() throws IOException {
         Pipes pipes = new Pipes(MIB, MIB, registry);
-        Pipes.Pipe first = pipes.open();
-        Pipes.Pipe second = pipes.open();
+        Pipes.Pipe first = filled(pipes.open());
+        Pipes.Pipe second = filled(pipes.open());
         try {
             assertThat(PipeSizeCall.capacity(first.writeEnd())).isEqualTo(MIB);
-            assertThat(PipeSizeCall.capacity(second.writeEnd())).isEqualTo(Pipes.KERNEL_DEFAULT);
-            assertThat(count("budget-spent")).isEqualTo(1);
+            assertThat(PipeSizeCall.capacity(second.writeEnd())).isEqualTo(FULL);
+            assertThat(growths("budget-spent")).isEqualTo(1);
         } finally {
             first.close();
             second.close();
         }
-        Pipes.Pipe third = pipes.open();
+        Pipes.Pipe third = filled(pipes.open());
         try {
             assertThat(PipeSizeCall.capacity(third.writeEnd())).isEqualTo(MIB);
-            assertThat(count("enlarged")).isEqualTo(2);
+            assertThat(growths("enlarged")).isEqualTo(2);
         } finally {
             third.close();
         }
     }
 
     @Test
-    void theKernelSizeAsksForNothing() throws IOException {
-        Pipes.Pipe pipe = new Pipes(Pipes.KERNEL_DEFAULT, 32L * MIB, registry).open();
+    void aPipeTriesToGrowOnceOnly() throws IOException {
+        Pipes pipes = new Pipes(MIB, MIB, registry);
+        Pipes.Pipe holder = filled(pipes.open());
+        Pipes.Pipe pipe = filled(pipes.open());
+        holder.close();
+        // The budget is free again, but this pipe already had its one try.
+        pipe.filled(FULL);
         try {
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(Pipes.KERNEL_DEFAULT);
-            assertThat(count("default")).isEqualTo(1);
-            assertThat(count("enlarged")).isZero();
+            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(FULL);
+            assertThat(growths("budget-spent")).isEqualTo(1);
+        } finally {
+            pipe.close();
+        }
+    }
+
+    @Test
+    void theKernelSizeAsksForNothing() throws IOException {
+        Pipes.Pipe pipe = filled(new Pipes(FULL, 32L * MIB, registry).open());
+        try {
+            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(FULL);
+            assertThat(growths("enlarged") + growths("budget-spent") + growths("refused")).isZero();
         } finally {
             pipe.close();
         }
@@ -80,11 +104,11 @@ class PipesTest {
 
     @Test
     void aSizeThatIsNotAPowerOfTwoPagesIsRoundedUpAndChargedAsGiven() throws IOException {
-        Pipes pipes = new Pipes(3 * 64 * 1024, 32L * MIB, registry);
-        Pipes.Pipe pipe = pipes.open();
+        Pipes pipes = new Pipes(3 * FULL, 32L * MIB, registry);
+        Pipes.Pipe pipe = filled(pipes.open());
         try {
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(256 * 1024);
-            assertThat(grown()).isEqualTo(256 * 1024);
+            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(4 * FULL);
+            assertThat(grown()).isEqualTo(4 * FULL);
         } finally {
             pipe.close();
         }
@@ -104,8 +128,13 @@ class PipesTest {
         }
     }
 
-    private double count(String capacity) {
-        return registry.get("isthmus.splice.pipes").tag("capacity", capacity).counter().count();
+    private static Pipes.Pipe filled(Pipes.Pipe pipe) {
+        pipe.filled(FULL);
+        return pipe;
+    }
+
+    private double growths(String outcome) {
+        return registry.get("isthmus.splice.pipe.growths").tag("outcome", outcome).counter().count();
     }
 
     private double grown() {

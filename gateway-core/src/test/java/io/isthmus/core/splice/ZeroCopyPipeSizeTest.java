@@ -9,6 +9,7 @@ import io.isthmus.core.testing.ProbePairs;
 import io.isthmus.core.testing.RandomPayloads;
 import io.isthmus.core.testing.TestGateways;
 import io.netty.channel.epoll.Epoll;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The kernel path's pipes as configured: grown to {@code pipe-size} (the shipped 1m), or kept at the
- * kernel's 64 KiB once {@code pipe-budget} is spent or when {@code pipe-size} asks for nothing. Whichever
- * pipe a direction gets, every byte arrives in order, and closing the pair gives the budget back.
+ * The kernel path's pipes as configured: a direction that carries bulk has its pipe grown to
+ * {@code pipe-size} (the shipped 1m), or kept at the kernel's 64 KiB once {@code pipe-budget} is spent or
+ * when {@code pipe-size} asks for nothing; an interactive direction's pipe never grows. Whichever pipe a
+ * direction gets, every byte arrives in order, and closing the pair gives the budget back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ZeroCopyPipeSizeTest {
@@ -43,7 +45,7 @@ class ZeroCopyPipeSizeTest {
     void theShippedPipeSizeGrowsBothDirectionsPipes() throws Exception {
         try (Gateway gateway = zeroCopyGateway("")) {
             relayBothWays(gateway);
-            assertThat(pipes(gateway, "enlarged")).isEqualTo(2);
+            assertThat(growths(gateway, "enlarged")).isEqualTo(2);
             await().atMost(Duration.ofSeconds(5)).until(() -> enlargedBytes(gateway) == 0);
         }
     }
@@ -52,8 +54,8 @@ class ZeroCopyPipeSizeTest {
     void pipesPastTheBudgetKeepTheKernelSizeAndMoveEveryByte() throws Exception {
         try (Gateway gateway = zeroCopyGateway("isthmus.splice.pipe-budget = 1m\n")) {
             relayBothWays(gateway);
-            assertThat(pipes(gateway, "enlarged")).isEqualTo(1);
-            assertThat(pipes(gateway, "budget-spent")).isEqualTo(1);
+            assertThat(growths(gateway, "enlarged")).isEqualTo(1);
+            assertThat(growths(gateway, "budget-spent")).isEqualTo(1);
         }
     }
 
@@ -61,8 +63,28 @@ class ZeroCopyPipeSizeTest {
     void theKernelsOwnSizeAsksForNothing() throws Exception {
         try (Gateway gateway = zeroCopyGateway("isthmus.splice.pipe-size = 64k\n")) {
             relayBothWays(gateway);
-            assertThat(pipes(gateway, "default")).isEqualTo(2);
-            assertThat(pipes(gateway, "enlarged")).isZero();
+            assertThat(pipesMade(gateway)).isEqualTo(2);
+            assertThat(growths(gateway, "enlarged") + growths(gateway, "budget-spent") + growths(gateway, "refused")).isZero();
+        }
+    }
+
+    @Test
+    void smallMessagesNeverGrowAPipe() throws Exception {
+        try (Gateway gateway = zeroCopyGateway("")) {
+            try (ProbePairs.Linked pair = ProbePairs.link(gateway, "?zerocopy=true")) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> pair.splice().splicingInKernel());
+                for (int i = 0; i < 20; i++) {
+                    pair.a().send("ping " + i + "\n");
+                    assertThat(new String(pair.b().readExactly(("ping " + i + "\n").length()), StandardCharsets.US_ASCII))
+                            .isEqualTo("ping " + i + "\n");
+                    pair.b().send("pong " + i + "\n");
+                    assertThat(new String(pair.a().readExactly(("pong " + i + "\n").length()), StandardCharsets.US_ASCII))
+                            .isEqualTo("pong " + i + "\n");
+                }
+                assertThat(pipesMade(gateway)).isEqualTo(2);
+                assertThat(growths(gateway, "enlarged")).isZero();
+                assertThat(enlargedBytes(gateway)).isZero();
+            }
         }
     }
 
@@ -89,8 +111,12 @@ class ZeroCopyPipeSizeTest {
         assertThat(got.digest()).isEqualTo(sent.digest());
     }
 
-    private static double pipes(Gateway gateway, String capacity) {
-        var counter = gateway.metrics().registry().find("isthmus.splice.pipes").tag("capacity", capacity).counter();
+    private static double pipesMade(Gateway gateway) {
+        return gateway.metrics().registry().get("isthmus.splice.pipes").counter().count();
+    }
+
+    private static double growths(Gateway gateway, String outcome) {
+        var counter = gateway.metrics().registry().find("isthmus.splice.pipe.growths").tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
