@@ -10,6 +10,7 @@ import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.config.HostPort;
 import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.frontdoor.FrontDoorInitializer;
+import io.isthmus.core.frontdoor.PublicListeners;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.router.Router;
 import io.isthmus.core.spi.PluginService;
@@ -19,9 +20,8 @@ import io.isthmus.core.transport.BufferAllocator;
 import io.isthmus.core.transport.ChannelSettings;
 import io.isthmus.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -31,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -49,7 +50,7 @@ public final class Gateway implements AutoCloseable {
     private final Injector injector;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
-    private final Channel listener;
+    private final PublicListeners listener;
     private final AdminServer admin;
     private final ChannelGroup connections;
     private final SpliceEngine splices;
@@ -61,7 +62,7 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Injector injector, EventLoopGroup acceptors, EventLoopGroup workers,
-                    Channel listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
+                    PublicListeners listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
                     GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer) {
         this.config = config;
         this.injector = injector;
@@ -104,20 +105,30 @@ public final class Gateway implements AutoCloseable {
             }
             Router router = new Router(routes);
             ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
-            ChannelFuture bound = channels.applyTo(new ServerBootstrap())
-                    .group(config.acceptOnIoThreads() ? workers : acceptors, workers)
+            FrontDoorInitializer frontDoor = new FrontDoorInitializer(config, router, metrics.protocol("http"), connections);
+            Function<EventLoopGroup, ServerBootstrap> bootstrap = accepting -> channels.applyTo(new ServerBootstrap())
+                    // A single loop accepts onto itself; a group (the workers or the accept thread) hands off to the workers.
+                    .group(accepting, accepting instanceof EventLoop ? accepting : workers)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     // No per-connection socket options: TCP_NODELAY is already Netty's default for accepted
                     // sockets, and TCP keepalive (first probe after 2 h on Linux) would never fire before the
                     // splice idle timeout (1 h) closes a dead link; each option costs a setsockopt per connection.
-                    .childHandler(new FrontDoorInitializer(config, router, metrics.protocol("http"), connections))
-                    .bind(HostPort.parse(config.listen()).toSocketAddress()).awaitUninterruptibly();
-            if (!bound.isSuccess()) {
-                throw new ListenFailure("isthmus.listen", config.listen(), bound.cause());
+                    .childHandler(frontDoor);
+            InetSocketAddress address = HostPort.parse(config.listen()).toSocketAddress();
+            PublicListeners listener;
+            try {
+                // Each I/O loop accepts its own connections where the transport has SO_REUSEPORT; with one
+                // loop, or on NIO, one socket on a loop hands connections to the others.
+                if (config.acceptOnIoThreads() && threads > 1 && transport != Transport.NIO) {
+                    listener = PublicListeners.perLoop(workers, bootstrap, address);
+                } else {
+                    listener = PublicListeners.single(bootstrap.apply(config.acceptOnIoThreads() ? workers : acceptors), address);
+                }
+            } catch (PublicListeners.BindFailed e) {
+                throw new ListenFailure("isthmus.listen", config.listen(), e.getCause());
             }
-            Channel listener = bound.channel();
             AdminServer admin = null;
             if (config.admin().enabled()) {
                 try {
@@ -132,8 +143,9 @@ public final class Gateway implements AutoCloseable {
                     metrics, readiness, services, dialer);
             services.forEach(PluginService::start);
             readiness.ready();
-            LOG.info("Isthmus {} listening on {} ({}), admin on {}, plugins: {}", BuildInfo.version(),
-                    gateway.address(), transport.name().toLowerCase(java.util.Locale.ROOT),
+            LOG.info("Isthmus {} listening on {} ({}, {} accepting socket{}), admin on {}, plugins: {}", BuildInfo.version(),
+                    gateway.address(), transport.name().toLowerCase(java.util.Locale.ROOT), listener.count(),
+                    listener.count() == 1 ? "" : "s",
                     admin == null ? "off" : admin.address(),
                     plugins.stream().map(p -> p.entry().name()).toList());
             return gateway;
@@ -169,7 +181,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) listener.localAddress();
+        return listener.localAddress();
+    }
+
+    /** How many sockets accept on the public port: one, or one per I/O loop. */
+    public int listeningSockets() {
+        return listener.count();
     }
 
     /** The admin listener's address, or null when it is off. */
@@ -209,7 +226,7 @@ public final class Gateway implements AutoCloseable {
         }
         stopping = true;
         readiness.draining();
-        listener.close().syncUninterruptibly();
+        listener.close();
         services.forEach(PluginService::drain);
         LOG.info("draining {} live splices for up to {}s", splices.liveCount(), drainTimeout.toSeconds());
         long deadline = System.nanoTime() + drainTimeout.toNanos();

@@ -2,17 +2,26 @@ package io.isthmus.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.isthmus.core.testing.ProbePairs;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -83,6 +92,58 @@ class LifecycleTest {
         pair[1].close();
         g.shutdown();
         assertThat(accepts(g.address())).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void withSeveralIoLoopsEachAcceptsOnItsOwnSocketOfTheOnePort(String transport) throws Exception {
+        assumeTrue(transport.equals("epoll") ? Epoll.isAvailable() : IoUring.isAvailable(), transport + " is needed");
+        try (Gateway g = TestGateways.start("isthmus.transport = " + transport + "\nisthmus.event-loop-threads = 2")) {
+            assertThat(g.listeningSockets()).isEqualTo(2);
+            assertThat(kernelListeners(g.address().getPort())).as("LISTEN sockets on the port, per /proc/net").isEqualTo(2);
+            // The kernel spreads connections over the sockets by their addresses: within a few dozen
+            // client ports both loops have accepted some.
+            Set<String> loops = new HashSet<>();
+            for (int i = 0; i < 64 && loops.size() < 2; i++) {
+                try (RawClient c = new RawClient(g.address())) {
+                    c.send("GET /info/x HTTP/1.1\r\nHost: t\r\n\r\n");
+                    Matcher m = Pattern.compile(" loop=(\\S+) ").matcher(c.readToEofAscii());
+                    assertThat(m.find()).isTrue();
+                    loops.add(m.group(1));
+                }
+            }
+            assertThat(loops).hasSize(2);
+            // Pairs whose legs were accepted on different loops still link.
+            for (int i = 0; i < 8; i++) {
+                RawClient[] pair = linkedPair(g);
+                pair[0].send("hello");
+                assertThat(new String(pair[1].readExactly(5))).isEqualTo("hello");
+                pair[0].close();
+                pair[1].close();
+            }
+            g.shutdown();
+            assertThat(accepts(g.address())).as("every socket of the port is closed").isFalse();
+        }
+    }
+
+    @Test
+    void nioKeepsOneAcceptingSocket() throws IOException {
+        try (Gateway g = TestGateways.start("isthmus.transport = nio\nisthmus.event-loop-threads = 2")) {
+            assertThat(g.listeningSockets()).isEqualTo(1);
+            assertThat(kernelListeners(g.address().getPort())).isEqualTo(1);
+        }
+    }
+
+    /** Sockets in state LISTEN on {@code port}, IPv4 and IPv6, as the kernel lists them. */
+    private static long kernelListeners(int port) throws IOException {
+        String local = String.format(":%04X ", port);
+        long n = 0;
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            n += Files.readAllLines(Path.of(table)).stream().skip(1).map(String::trim)
+                    .filter(line -> line.split("\\s+")[1].endsWith(local.trim()) && line.split("\\s+")[3].equals("0A"))
+                    .count();
+        }
+        return n;
     }
 
     @Test

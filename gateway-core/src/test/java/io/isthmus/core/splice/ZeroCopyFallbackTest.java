@@ -40,8 +40,10 @@ class ZeroCopyFallbackTest {
                 isthmus.event-loop-threads = 2
                 isthmus.splice.zero-copy = true
                 isthmus.splice.same-event-loop = false
+                isthmus.accept-on-io-threads = false
                 """)) {
-            // Connections are handed to the two loops in turn: one pair sits on both.
+            // The accept thread hands connections to the two loops in turn: one pair sits on both. (Accepting
+            // on the loops, each on its own SO_REUSEPORT socket, the kernel's hash would decide.)
             assertCopiesIntact(gateway);
             assertThat(fallbacks(gateway, "cross-loop")).isEqualTo(1);
         }

@@ -10,8 +10,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Replies with what the route received: its name, the head's method and target, and the bytes behind
- * the head — the leftover plus, when {@code X-Read-More: N} asks, N more bytes read afterwards.
+ * Replies with what the route received: its name, the head's method and target, the event loop thread
+ * that accepted it, and the bytes behind the head — the leftover plus, when {@code X-Read-More: N} asks, N more bytes read afterwards.
  */
 final class ProbeInfo implements ConnectionHandler {
 
@@ -34,7 +34,7 @@ final class ProbeInfo implements ConnectionHandler {
         handoff.leftover().release();
         String prefix = "route=" + name + " method=" + handoff.head().method() + " target=" + handoff.head().target()
                 + " client=" + handoff.client().getAddress().getHostAddress() + ":" + handoff.client().getPort()
-                + " behind-head=";
+                + " loop=" + Thread.currentThread().getName() + " behind-head=";
         if (body.length() >= wanted) {
             reply(handoff, prefix + body);
             return;
