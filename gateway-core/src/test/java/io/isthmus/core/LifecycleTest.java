@@ -85,13 +85,17 @@ class LifecycleTest {
     @ValueSource(booleans = {true, false})
     void pairsLinkAndDrainWhetherAcceptingOnTheIoLoopsOrOnItsOwnThread(boolean onIoThreads) throws Exception {
         Gateway g = TestGateways.start("isthmus.accept-on-io-threads = " + onIoThreads + "\nisthmus.event-loop-threads = 1");
+        linkSayHelloAndClose(g);
+        g.shutdown();
+        assertThat(accepts(g.address())).isFalse();
+    }
+
+    private static void linkSayHelloAndClose(Gateway g) throws IOException {
         RawClient[] pair = linkedPair(g);
         pair[0].send("hello");
         assertThat(new String(pair[1].readExactly(5))).isEqualTo("hello");
         pair[0].close();
         pair[1].close();
-        g.shutdown();
-        assertThat(accepts(g.address())).isFalse();
     }
 
     @ParameterizedTest
@@ -115,11 +119,7 @@ class LifecycleTest {
             assertThat(loops).hasSize(2);
             // Pairs whose legs were accepted on different loops still link.
             for (int i = 0; i < 8; i++) {
-                RawClient[] pair = linkedPair(g);
-                pair[0].send("hello");
-                assertThat(new String(pair[1].readExactly(5))).isEqualTo("hello");
-                pair[0].close();
-                pair[1].close();
+                linkSayHelloAndClose(g);
             }
             g.shutdown();
             assertThat(accepts(g.address())).as("every socket of the port is closed").isFalse();
