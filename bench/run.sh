@@ -2,7 +2,7 @@
 # Isthmus benchmark suite: one command. Installs nothing; says what is missing.
 #
 #   bench/run.sh                      every suite: throughput (peers + Isthmus WebRoute links), latency,
-#                                     pairs, remoted, idle (about 8 minutes on 2 cores)
+#                                     pairs, remoted, idle (about 11 minutes on 2 cores)
 #   bench/run.sh throughput           only iperf3 (default scenarios); or name scenarios:
 #   bench/run.sh direct haproxy-splice isthmus-splice --seconds 5 --rounds 3 --streams 1,4
 #   bench/run.sh pairs idle --rounds 1
