@@ -1,6 +1,7 @@
 package io.isthmus.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -123,6 +124,18 @@ class LifecycleTest {
             }
             g.shutdown();
             assertThat(accepts(g.address())).as("every socket of the port is closed").isFalse();
+        }
+    }
+
+    @Test
+    void aSecondGatewayOnTheSamePortFailsInsteadOfSharingIt() {
+        assumeTrue(Epoll.isAvailable(), "epoll is needed");
+        String loops = "isthmus.transport = epoll\nisthmus.event-loop-threads = 2\n";
+        try (Gateway first = TestGateways.start(loops)) {
+            assertThatThrownBy(() -> TestGateways.start(loops + "isthmus.listen = \"127.0.0.1:" + first.address().getPort() + "\"\n"))
+                    .isInstanceOf(Gateway.ListenFailure.class).hasMessageContaining("isthmus.listen")
+                    .hasMessageContaining("in use");
+            assertThat(first.listeningSockets()).isEqualTo(2);
         }
     }
 

@@ -7,7 +7,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -33,6 +36,7 @@ public final class PublicListeners {
      */
     public static PublicListeners perLoop(EventLoopGroup workers, Function<EventLoopGroup, ServerBootstrap> bootstrap,
                                           InetSocketAddress address) {
+        refuseIfListenedOn(address);
         List<Channel> bound = new ArrayList<>();
         InetSocketAddress next = address;
         for (EventExecutor executor : workers) {
@@ -47,6 +51,23 @@ public final class PublicListeners {
             next = (InetSocketAddress) f.channel().localAddress();
         }
         return new PublicListeners(List.copyOf(bound));
+    }
+
+    /**
+     * SO_REUSEPORT lets a process of the same user join a port that another one already listens on with it:
+     * a second gateway started by mistake would share the port with the first instead of failing. A plain
+     * bind (no listen, so it never takes a connection) fails while anyone listens on the address.
+     */
+    private static void refuseIfListenedOn(InetSocketAddress address) {
+        if (address.getPort() == 0) {
+            return;
+        }
+        try (SocketChannel probe = SocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            probe.bind(address);
+        } catch (IOException e) {
+            throw new BindFailed(e);
+        }
     }
 
     /** One socket on {@code acceptors}, whose accepted connections go to the bootstrap's child group. */
