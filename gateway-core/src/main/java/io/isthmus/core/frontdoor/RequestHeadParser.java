@@ -52,11 +52,7 @@ public final class RequestHeadParser {
     public Result offer(ByteBuf buf) {
         int base = buf.readerIndex();
         int end = buf.writerIndex();
-        for (int i = base + scanned; i < end; i++) {
-            byte c = buf.getByte(i);
-            if (c != '\n') {
-                continue;
-            }
+        for (int i = nextLineFeed(buf, base + scanned, end); i >= 0; i = nextLineFeed(buf, i + 1, end)) {
             int relEnd = i - base;
             int contentEnd = relEnd > lineStart && buf.getByte(i - 1) == '\r' ? relEnd - 1 : relEnd;
             if (!sawRequestLine && contentEnd == lineStart) {
@@ -90,6 +86,11 @@ public final class RequestHeadParser {
             return rejected(HeadRejection.tooLarge("head_too_large", "Request header fields too large"));
         }
         return NEED_MORE;
+    }
+
+    /** The index of the first LF in [from, end), or -1; ByteBuf.indexOf looks at eight bytes at a time. */
+    private static int nextLineFeed(ByteBuf buf, int from, int end) {
+        return from < end ? buf.indexOf(from, end, (byte) '\n') : -1;
     }
 
     private int firstHeaderStart() {
