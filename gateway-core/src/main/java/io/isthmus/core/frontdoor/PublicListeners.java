@@ -70,7 +70,7 @@ public final class PublicListeners {
         }
     }
 
-    /** One socket on {@code acceptors}, whose accepted connections go to the bootstrap's child group. */
+    /** One socket, accepting on the bootstrap's group and handing connections to its child group. */
     public static PublicListeners single(ServerBootstrap bootstrap, InetSocketAddress address) {
         ChannelFuture f = bootstrap.bind(address).awaitUninterruptibly();
         if (!f.isSuccess()) {
