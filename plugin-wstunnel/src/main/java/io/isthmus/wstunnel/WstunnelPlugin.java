@@ -1,18 +1,20 @@
 package io.isthmus.wstunnel;
 
-import com.google.inject.AbstractModule;
 import com.google.inject.Module;
 import io.isthmus.core.spi.GatewayPlugin;
 
 /**
- * websocktunnel-compatible tunnels (JWT, wsmux, viewer URLs). Its protocol lands with its own issue; until then the plugin binds and validates its config
- * block and contributes no route.
+ * websocktunnel, wire-compatible with Taskcluster's clients: clients register over a WebSocket with a JWT
+ * and an id, viewers reach them at {@code <url-prefix>/<id>/...}, every viewer request or WebSocket is a
+ * wsmux stream on the client's WebSocket. See {@code plugin-wstunnel/README.md}.
  */
 public final class WstunnelPlugin implements GatewayPlugin<WstunnelConfig> {
 
+    public static final String NAME = "wstunnel";
+
     @Override
     public String name() {
-        return "wstunnel";
+        return NAME;
     }
 
     @Override
@@ -22,11 +24,6 @@ public final class WstunnelPlugin implements GatewayPlugin<WstunnelConfig> {
 
     @Override
     public Module module(WstunnelConfig config) {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                // No routes yet.
-            }
-        };
+        return new WstunnelModule(config);
     }
 }

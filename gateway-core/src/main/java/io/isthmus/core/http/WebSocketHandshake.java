@@ -72,12 +72,21 @@ public final class WebSocketHandshake {
      * must be masked and at most {@code maxFramePayload} bytes. Call on the channel's event loop.
      */
     public static ChannelFuture complete(Channel channel, RequestHead head, String subprotocol, int maxFramePayload) {
+        return complete(channel, head, subprotocol, maxFramePayload, java.util.List.of());
+    }
+
+    /** As {@link #complete(Channel, RequestHead, String, int)}, with {@code extraHeaders} ("Name: value" lines) in the 101. */
+    public static ChannelFuture complete(Channel channel, RequestHead head, String subprotocol, int maxFramePayload,
+                                         java.util.List<String> extraHeaders) {
         StringBuilder response = new StringBuilder("HTTP/1.1 101 Switching Protocols\r\n")
                 .append("Upgrade: websocket\r\n")
                 .append("Connection: Upgrade\r\n")
                 .append("Sec-WebSocket-Accept: ").append(accept(head.header("sec-websocket-key"))).append("\r\n");
         if (subprotocol != null) {
             response.append("Sec-WebSocket-Protocol: ").append(subprotocol).append("\r\n");
+        }
+        for (String line : extraHeaders) {
+            response.append(line).append("\r\n");
         }
         ByteBuf bytes = PlainResponses.bytes(channel.alloc(), response.append("\r\n").toString());
         ChannelFuture written = channel.writeAndFlush(bytes);

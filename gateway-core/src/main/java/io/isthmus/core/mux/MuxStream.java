@@ -65,6 +65,8 @@ public abstract class MuxStream implements Endpoint {
     private ScheduledFuture<?> timer;
     /** Set by the session while this stream waits in its list of grants due. */
     boolean grantQueued;
+    /** Data went to the splice since the last flush point, which then hears a read-complete (its flush). */
+    private boolean deliveredSinceFlush;
 
     /**
      * @param receive  the credit the peer gets for sending to us
@@ -382,6 +384,7 @@ public abstract class MuxStream implements Endpoint {
     private void deliver(ByteBuf data) {
         int n = data.readableBytes();
         receive.consumed(n);
+        deliveredSinceFlush = true;
         session.creditDue(this);
         sink.onData(data);
     }
@@ -398,6 +401,7 @@ public abstract class MuxStream implements Endpoint {
             delivered = true;
         }
         if (delivered) {
+            deliveredSinceFlush = false;
             sink.onReadComplete();
         }
         if (inputEnded && held.isEmpty() && !inputEndDelivered && state != State.CLOSED) {
@@ -406,14 +410,20 @@ public abstract class MuxStream implements Endpoint {
         }
     }
 
-    /** Called by the session at a flush point: grants what was consumed. */
+    /** Called by the session at a flush point: grants what was consumed, and lets the splice flush its other side. */
     void grantNow() {
-        if (state == State.CLOSED || inputEnded) {
+        if (state == State.CLOSED) {
             return;
         }
-        long g = receive.takeGrant(true);
-        if (g > 0) {
-            grantCredit(g);
+        if (!inputEnded) {
+            long g = receive.takeGrant(true);
+            if (g > 0) {
+                grantCredit(g);
+            }
+        }
+        if (deliveredSinceFlush && sink != null) {
+            deliveredSinceFlush = false;
+            sink.onReadComplete();
         }
     }
 

@@ -1,0 +1,85 @@
+package io.isthmus.wstunnel;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
+import io.isthmus.core.config.GatewayConfig;
+import io.isthmus.core.frontdoor.HeadLimits;
+import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.spi.PluginService;
+import io.isthmus.core.spi.Route;
+import io.isthmus.core.spi.RouteCondition;
+import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.wstunnel.wsmux.WsmuxSession;
+import java.time.Clock;
+
+/** Wires websocktunnel: secrets, tokens, the session registry, metrics, one route for the prefix. */
+final class WstunnelModule extends AbstractModule {
+
+    private final WstunnelConfig config;
+
+    WstunnelModule(WstunnelConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    protected void configure() {
+        Multibinder.newSetBinder(binder(), Route.class);
+        Multibinder.newSetBinder(binder(), PluginService.class);
+    }
+
+    @Provides
+    @Singleton
+    WstunnelSecrets secrets() {
+        return new WstunnelSecrets(config);
+    }
+
+    @Provides
+    @Singleton
+    TunnelRegistry registry() {
+        return new TunnelRegistry();
+    }
+
+    @Provides
+    @Singleton
+    WstunnelContext context(WstunnelSecrets secrets, TunnelRegistry registry, GatewayMetrics metrics, SpliceEngine splices,
+                            GatewayConfig gateway) {
+        TunnelTokens tokens = new TunnelTokens(secrets.secrets(), config.audience(), config.clockSkew(),
+                config.maxTokenLifetime(), Clock.systemUTC());
+        String urlPrefix = config.urlPrefix().isEmpty()
+                ? (gateway.tls().enabled() ? "https://" : "http://") + gateway.listen() + config.mount()
+                : (config.urlPrefix().endsWith("/") ? config.urlPrefix().substring(0, config.urlPrefix().length() - 1)
+                        : config.urlPrefix());
+        return new WstunnelContext(config, registry, tokens, new WstunnelMetrics(metrics.protocol(WstunnelPlugin.NAME), registry),
+                splices, HeadLimits.from(gateway.limits()), urlPrefix);
+    }
+
+    @ProvidesIntoSet
+    Route route(WstunnelContext ctx) {
+        return new Route(WstunnelPlugin.NAME, config.prefix(), RouteCondition.any(), new WstunnelHandler(ctx));
+    }
+
+    @ProvidesIntoSet
+    PluginService lifecycle(WstunnelSecrets secrets, WstunnelContext ctx) {
+        return new PluginService() {
+            @Override
+            public void start() {
+                String text = secrets.announcement(ctx.urlPrefix());
+                if (!text.isEmpty()) {
+                    // Standard output, never a logger: it reaches the operator and no log file.
+                    System.out.print(text);
+                    System.out.flush();
+                }
+            }
+
+            @Override
+            public void drain() {
+                for (WsmuxSession s : ctx.registry().all()) {
+                    s.drain();
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,74 @@
+package io.isthmus.wstunnel.wsmux;
+
+import io.isthmus.core.mux.CreditWindow;
+import io.isthmus.core.mux.MuxCloseReason;
+import io.isthmus.core.mux.MuxStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+
+/**
+ * A wsmux stream: byte credit both ways, FIN as the only way to end (wsmux has no reset, so every close
+ * reason becomes a FIN), half-close supported.
+ */
+public final class WsmuxStream extends MuxStream {
+
+    private final WsmuxSession wsmux;
+    private boolean finSent;
+
+    WsmuxStream(WsmuxSession session, int id, long window) {
+        super(session, id, new CreditWindow(CreditWindow.Unit.BYTES, window, Math.max(1, window / 4)),
+                CreditWindow.Unit.BYTES, true, 0);
+        this.wsmux = session;
+    }
+
+    @Override
+    public String kind() {
+        return "wsmux-stream";
+    }
+
+    @Override
+    public boolean supportsHalfClose() {
+        return true;
+    }
+
+    @Override
+    protected void sendData(ByteBuf payload) {
+        wsmux.countOut(payload.readableBytes());
+        session.send(new BinaryWebSocketFrame(WsmuxFrame.data(session.parent().alloc(), id(), payload)));
+    }
+
+    @Override
+    protected void grantCredit(long units) {
+        session.send(new BinaryWebSocketFrame(WsmuxFrame.ack(session.parent().alloc(), id(), units)));
+    }
+
+    @Override
+    protected void sendEnd() {
+        sendFin();
+    }
+
+    @Override
+    protected void sendClose(MuxCloseReason reason) {
+        sendFin();
+    }
+
+    private void sendFin() {
+        if (!finSent) {
+            finSent = true;
+            session.send(new BinaryWebSocketFrame(WsmuxFrame.fin(session.parent().alloc(), id())));
+        }
+    }
+
+    @Override
+    public void setReading(boolean reading) {
+        if (!reading) {
+            session.eventLoop().execute(wsmux::countAckStall);
+        }
+        super.setReading(reading);
+    }
+
+    @Override
+    protected void onOverrun() {
+        wsmux.countOverrun();
+    }
+}
