@@ -109,18 +109,20 @@ public final class WstunnelHandler implements ConnectionHandler {
             return;
         }
         int maxMessage = ctx.config().maxMessageSize().toIntBytes();
-        WebSocketHandshake.complete(channel, head, null, maxMessage,
-                List.of("X-Websocktunnel-Client-Url: " + ctx.urlPrefix() + "/" + id));
         WsmuxSession session = new WsmuxSession(channel, ctx.config().maxStreamsPerSession(),
                 new PingKeepalive(ctx.config().pingInterval()), ctx.config().streamWindow().bytes(),
                 ctx.metrics().sessionEvents());
+        // In the map before the 101 leaves: a viewer sent the moment the client sees it must find the session.
+        // Streams open on this event loop, after this task has installed the pipeline.
+        ctx.registry().register(id, session);
+        WebSocketHandshake.complete(channel, head, null, maxMessage,
+                List.of("X-Websocktunnel-Client-Url: " + ctx.urlPrefix() + "/" + id));
         ChannelPipeline p = channel.pipeline();
         // Current wst-clients fragment DATs of 32 KiB + 5 into 4 KiB continuation frames (§4): reassemble.
         p.addLast(AGGREGATOR, new WebSocketFrameAggregator(maxMessage));
         p.addLast(SESSION, session);
         metrics.handshake("ok");
         metrics.connectionOpened();
-        ctx.registry().register(id, session);
         channel.config().setAutoRead(true);
     }
 

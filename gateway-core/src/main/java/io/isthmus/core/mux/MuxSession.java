@@ -256,6 +256,11 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            // Closed before the session was installed: it will hear no channelInactive.
+            channelInactive(ctx);
+            return;
+        }
         keepalive.start(this);
     }
 

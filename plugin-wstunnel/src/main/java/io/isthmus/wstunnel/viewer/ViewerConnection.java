@@ -104,6 +104,27 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
         c.close();
     }
 
+    /**
+     * The next {@code n} buffered bytes as a buffer of their own: retained slices of the components, never
+     * a slice of the composite, whose indices move when read components are discarded.
+     */
+    private ByteBuf take(int n) {
+        java.util.List<ByteBuf> parts = buffered.decompose(buffered.readerIndex(), n);
+        buffered.skipBytes(n);
+        ByteBuf out;
+        if (parts.size() == 1) {
+            out = parts.get(0).retain();
+        } else {
+            CompositeByteBuf c = channel.alloc().compositeBuffer(parts.size());
+            for (ByteBuf p : parts) {
+                c.addComponent(true, p.retain());
+            }
+            out = c;
+        }
+        buffered.discardReadComponents();
+        return out;
+    }
+
     private void releaseBuffered() {
         if (buffered != null) {
             buffered.release();
@@ -323,8 +344,7 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
                 requestDone = true;
             }
             if (n > 0) {
-                ByteBuf part = buffered.readRetainedSlice(n);
-                buffered.discardReadComponents();
+                ByteBuf part = take(n);
                 sink.onData(part);
                 sink.onReadComplete();
             }

@@ -1,0 +1,54 @@
+package io.isthmus.wstunnel;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/** Test tokens built by hand (header and claims as JSON text, HMAC from the JDK), independent of the server. */
+final class Jwts {
+
+    static final String A = "secret-A-0123456789-0123456789-0123456789";
+    static final String B = "secret-B-0123456789-0123456789-0123456789";
+
+    private Jwts() {
+    }
+
+    static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    static String b64(String s) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code claims} is the JSON object's inside, e.g. {@code "tid":"c1","exp":123}. */
+    static String token(String alg, String secret, String claims) {
+        String signingInput = b64("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}") + "." + b64("{" + claims + "}");
+        if (alg.equals("none")) {
+            return signingInput + ".";
+        }
+        try {
+            String jdk = switch (alg) {
+                case "HS256" -> "HmacSHA256";
+                case "HS384" -> "HmacSHA384";
+                default -> "HmacSHA512";
+            };
+            Mac mac = Mac.getInstance(jdk);
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), jdk));
+            byte[] sig = mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
+            return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** T(secret, tid, exp, nbf) of §10, HS256, no aud. */
+    static String t(String secret, String tid, long exp, long nbf) {
+        return token("HS256", secret, "\"tid\":\"" + tid + "\",\"exp\":" + exp + ",\"nbf\":" + nbf);
+    }
+
+    static String valid(String tid) {
+        return t(A, tid, now() + 3600, now() - 60);
+    }
+}
