@@ -116,7 +116,7 @@ public final class WstunnelHandler implements ConnectionHandler {
         // Streams open on this event loop, after this task has installed the pipeline.
         ctx.registry().register(id, session);
         WebSocketHandshake.complete(channel, head, null, maxMessage,
-                List.of("X-Websocktunnel-Client-Url: " + ctx.urlPrefix() + "/" + id));
+                List.of("X-Websocktunnel-Client-Url: " + urlPrefix(channel, head) + "/" + id));
         ChannelPipeline p = channel.pipeline();
         // Current wst-clients fragment DATs of 32 KiB + 5 into 4 KiB continuation frames (§4): reassemble.
         p.addLast(AGGREGATOR, new WebSocketFrameAggregator(maxMessage));
@@ -124,6 +124,23 @@ public final class WstunnelHandler implements ConnectionHandler {
         metrics.handshake("ok");
         metrics.connectionOpened();
         channel.config().setAutoRead(true);
+    }
+
+    /**
+     * The configured url-prefix, or else the address the client reached us at: its Host header (what it
+     * dialled, so what a viewer beside it can dial too), the scheme from TLS, and the mount.
+     */
+    private String urlPrefix(Channel channel, RequestHead head) {
+        if (!ctx.urlPrefix().isEmpty()) {
+            return ctx.urlPrefix();
+        }
+        boolean tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+        String host = head.header("host");
+        if (host == null || host.isBlank()) {
+            java.net.InetSocketAddress local = (java.net.InetSocketAddress) channel.localAddress();
+            host = local.getAddress().getHostAddress() + ":" + local.getPort();
+        }
+        return (tls ? "https://" : "http://") + host + ctx.config().mount();
     }
 
     public static void notFound(Channel channel) {

@@ -48,10 +48,9 @@ final class WstunnelModule extends AbstractModule {
                             GatewayConfig gateway) {
         TunnelTokens tokens = new TunnelTokens(secrets.secrets(), config.audience(), config.clockSkew(),
                 config.maxTokenLifetime(), Clock.systemUTC());
-        String urlPrefix = config.urlPrefix().isEmpty()
-                ? (gateway.tls().enabled() ? "https://" : "http://") + gateway.listen() + config.mount()
-                : (config.urlPrefix().endsWith("/") ? config.urlPrefix().substring(0, config.urlPrefix().length() - 1)
-                        : config.urlPrefix());
+        // Empty: each client is told the address it reached us at (its Host), see WstunnelHandler.
+        String urlPrefix = config.urlPrefix().endsWith("/")
+                ? config.urlPrefix().substring(0, config.urlPrefix().length() - 1) : config.urlPrefix();
         return new WstunnelContext(config, registry, tokens, new WstunnelMetrics(metrics.protocol(WstunnelPlugin.NAME), registry),
                 splices, HeadLimits.from(gateway.limits()), urlPrefix);
     }
@@ -62,11 +61,12 @@ final class WstunnelModule extends AbstractModule {
     }
 
     @ProvidesIntoSet
-    PluginService lifecycle(WstunnelSecrets secrets, WstunnelContext ctx) {
+    PluginService lifecycle(WstunnelSecrets secrets, WstunnelContext ctx, GatewayConfig gateway) {
         return new PluginService() {
             @Override
             public void start() {
-                String text = secrets.announcement(ctx.urlPrefix());
+                String text = secrets.announcement(ctx.urlPrefix().isEmpty()
+                        ? (gateway.tls().enabled() ? "https://" : "http://") + gateway.listen() + config.mount() : ctx.urlPrefix());
                 if (!text.isEmpty()) {
                     // Standard output, never a logger: it reaches the operator and no log file.
                     System.out.print(text);

@@ -81,7 +81,7 @@ public class WsmuxSession extends MuxSession {
             id += 2;
         }
         nextId = id + 2;
-        WsmuxStream stream = new WsmuxStream(this, id, window);
+        WsmuxStream stream = new WsmuxStream(this, id, window, true, 0);
         if (!add(stream)) {
             return null;
         }
@@ -138,14 +138,33 @@ public class WsmuxSession extends MuxSession {
                 }
             }
             case WsmuxFrame.SYN -> {
-                // wst-client never opens streams; the Go server's accept queue deadlocks on them (§4). Refuse.
+                // A SYN for a live id is ignored (§4).
                 if (stream == null) {
-                    events.clientSyn();
-                    send(new BinaryWebSocketFrame(WsmuxFrame.fin(parent.alloc(), frame.id())));
+                    peerOpened(frame.id());
                 }
             }
             default -> throw new IllegalStateException("parse admits four types");
         }
+    }
+
+    /**
+     * The peer opened stream {@code id}. The server refuses with a FIN: wst-client never opens streams, and
+     * the Go server's accept queue deadlocks on them (§4). A client session accepts instead.
+     */
+    protected void peerOpened(int id) {
+        events.clientSyn();
+        send(new BinaryWebSocketFrame(WsmuxFrame.fin(parent.alloc(), id)));
+    }
+
+    /** Accepts stream {@code id} the peer opened: ACK with our window, which is also our initial credit. */
+    protected WsmuxStream accept(int id) {
+        WsmuxStream stream = new WsmuxStream(this, id, window, false, window);
+        if (!add(stream)) {
+            send(new BinaryWebSocketFrame(WsmuxFrame.fin(parent.alloc(), id)));
+            return null;
+        }
+        send(new BinaryWebSocketFrame(WsmuxFrame.ack(parent.alloc(), id, window)));
+        return stream;
     }
 
     private void malformed(String why) {

@@ -15,9 +15,15 @@ public final class WsmuxStream extends MuxStream {
     private final WsmuxSession wsmux;
     private boolean finSent;
 
-    WsmuxStream(WsmuxSession session, int id, long window) {
+    /**
+     * @param window      bytes the peer may send us unacknowledged
+     * @param opening     true for a stream we opened (SYN sent, waiting for the ACK that sets our credit)
+     * @param sendCredit  for a stream the peer opened: our credit, which is our own window (§4: the acceptor
+     *                    assumes the opener's buffer is as large as its own)
+     */
+    WsmuxStream(WsmuxSession session, int id, long window, boolean opening, long sendCredit) {
         super(session, id, new CreditWindow(CreditWindow.Unit.BYTES, window, Math.max(1, window / 4)),
-                CreditWindow.Unit.BYTES, true, 0);
+                CreditWindow.Unit.BYTES, opening, sendCredit);
         this.wsmux = session;
     }
 

@@ -1,0 +1,67 @@
+package io.isthmus.wstunnel.client;
+
+import io.isthmus.core.mux.PingKeepalive;
+import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.splice.SpliceOptions;
+import io.isthmus.core.splice.TcpEndpoint;
+import io.isthmus.wstunnel.wsmux.WsmuxSession;
+import io.isthmus.wstunnel.wsmux.WsmuxStream;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * The client's side of a wsmux session: every stream the server opens is accepted (ACK with our window)
+ * and joined to a new connection to the local target, as the Go wst-client does (§7): local EOF ends the
+ * stream, the stream's FIN closes the local connection, a refused dial closes the stream at once.
+ */
+final class ClientSession extends WsmuxSession {
+
+    /** The local target is ours to reach: loopback, no egress policy (the operator named the port). */
+    private final InetSocketAddress target;
+    private final Class<? extends Channel> channelType;
+    private final SpliceEngine splices;
+    private final Consumer<String> log;
+
+    ClientSession(Channel parent, InetSocketAddress target, Class<? extends Channel> channelType, SpliceEngine splices,
+                  Duration pingInterval, long window, Consumer<String> log) {
+        super(parent, 100_000, new PingKeepalive(pingInterval), window, Events.NONE);
+        this.target = target;
+        this.channelType = channelType;
+        this.splices = splices;
+        this.log = log;
+    }
+
+    @Override
+    protected void peerOpened(int id) {
+        WsmuxStream stream = accept(id);
+        if (stream == null) {
+            return;
+        }
+        new Bootstrap().group(eventLoop()).channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                    }
+                })
+                .connect(target).addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        log.accept("stream " + Integer.toUnsignedString(id) + ": cannot reach " + target + ": " + f.cause().getMessage());
+                        stream.close();
+                        return;
+                    }
+                    TcpEndpoint local = TcpEndpoint.adopt(f.channel(), null, 64 * 1024);
+                    // The first end of input closes both sides, as the Go client does: a FIN from the server
+                    // means the exchange is over, and local EOF is the end of the stream.
+                    splices.join(stream, local, SpliceOptions.of("wst-client", Duration.ofHours(1)).withHalfClose(false));
+                });
+    }
+}
