@@ -46,6 +46,7 @@ final class ClientSession extends WsmuxSession {
         }
         new Bootstrap().group(eventLoop()).channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -59,6 +59,8 @@ public final class WstClient implements AutoCloseable {
     private final Duration pingInterval;
     private volatile boolean stopped;
     private volatile Channel current;
+    /** The channel whose handshake completed: a session is up while it is active. */
+    private volatile Channel session;
     private volatile String clientUrl;
     private volatile int sessions;
 
@@ -89,7 +91,7 @@ public final class WstClient implements AutoCloseable {
 
     /** Whether a session is up now. */
     public boolean connected() {
-        Channel c = current;
+        Channel c = session;
         return c != null && c.isActive();
     }
 
@@ -173,6 +175,7 @@ public final class WstClient implements AutoCloseable {
         }
         ChannelFuture connect = new Bootstrap().group(group).channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -253,6 +256,7 @@ public final class WstClient implements AutoCloseable {
             ctx.pipeline().addLast(new WebSocketFrameAggregator(MAX_MESSAGE),
                     new ClientSession(ctx.channel(), target, transport.socketChannel(), splices, pingInterval, WINDOW, log));
             sessions++;
+            session = ctx.channel();
             outcome.trySuccess(Attempt.SERVED);
         }
 
