@@ -306,6 +306,65 @@ class WstClientIT {
         }
     }
 
+    /** A minimal WebSocket backend: picks proto-b, echoes one message, answers a close with the same code. */
+    private static void wsEchoBackend(ServerSocket server) {
+        try (Socket s = server.accept()) {
+            String head = RawClient.readHeadFrom(s.getInputStream());
+            String key = head.lines().filter(l -> l.toLowerCase().startsWith("sec-websocket-key:"))
+                    .findFirst().orElseThrow().substring(18).trim();
+            OutputStream o = s.getOutputStream();
+            o.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: " + io.isthmus.core.http.WebSocketHandshake.accept(key) + "\r\n"
+                    + "Sec-WebSocket-Protocol: proto-b\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            o.flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            for (int i = 0; i < 2; i++) {
+                int b0 = in.readUnsignedByte();
+                int len = in.readUnsignedByte() & 0x7f;
+                byte[] mask = new byte[4];
+                in.readFully(mask);
+                byte[] p = new byte[len];
+                in.readFully(p);
+                for (int k = 0; k < len; k++) {
+                    p[k] ^= mask[k & 3];
+                }
+                o.write(b0);
+                o.write(len);
+                o.write(p);
+                o.flush();
+            }
+            in.read();
+        } catch (IOException e) {
+            // the viewer side fails the test
+        }
+    }
+
+    @Test
+    void aViewerWebSocketKeepsItsSubprotocolAndCloseCode() throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress()); Gateway g = gateway("")) {
+            Thread t = new Thread(() -> wsEchoBackend(backend));
+            t.setDaemon(true);
+            t.start();
+            try (WstClient c = client(g, "w7", backend.getLocalPort(), TokenSource.fixed(Jwts.valid("w7")),
+                    new java.util.concurrent.CopyOnWriteArrayList<>());
+                 RawClient v = new RawClient(g.address(), 10_000)) {
+                v.send("GET /wst/w7/echo HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Protocol: proto-a, proto-b\r\n\r\n");
+                String head = v.readHead();
+                assertThat(head).startsWith("HTTP/1.1 101").contains("Sec-WebSocket-Protocol: proto-b\r\n")
+                        .contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+                byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+                v.send(new byte[] {(byte) 0x81, (byte) (0x80 | 5), 0, 0, 0, 0});
+                v.send(hello);
+                assertThat(v.readExactly(7)).isEqualTo(new byte[] {(byte) 0x81, 5, 'h', 'e', 'l', 'l', 'o'});
+                // Close with code 4001 (0x0FA1); the backend answers with the same code, relayed verbatim.
+                v.send(new byte[] {(byte) 0x88, (byte) (0x80 | 2), 0, 0, 0, 0, 0x0F, (byte) 0xA1});
+                assertThat(v.readExactly(4)).isEqualTo(new byte[] {(byte) 0x88, 2, 0x0F, (byte) 0xA1});
+            }
+        }
+    }
+
     @SuppressWarnings("unused")
     private static byte[] readAll(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
