@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * Our wst-client against our server, with nginx on loopback as the client's local target: bodies, uploads,
  * HEAD, many viewers, a viewer WebSocket, a slow viewer, rotation, replacement and a gateway restart.
  */
-class WstClientIT {
+class WstClientTest {
 
     static Path www;
     static NginxFixture nginx;
