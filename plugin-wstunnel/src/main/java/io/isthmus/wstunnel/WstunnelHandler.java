@@ -7,7 +7,6 @@ import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.wstunnel.viewer.ViewerConnection;
 import io.isthmus.wstunnel.wsmux.WsmuxSession;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -153,12 +152,5 @@ public final class WstunnelHandler implements ConnectionHandler {
 
     public static void internalError(Channel channel) {
         WstReplies.internal(channel);
-    }
-
-    /** Releases what a refused request left behind. */
-    static void release(ByteBuf leftover) {
-        if (leftover.refCnt() > 0) {
-            leftover.release();
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.isthmus.wstunnel.viewer;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
