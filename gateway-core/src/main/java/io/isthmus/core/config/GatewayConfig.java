@@ -79,8 +79,11 @@ public record GatewayConfig(
     public record SpliceConfig(java.time.Duration idleTimeout, ByteSize lowWaterMark, ByteSize highWaterMark,
                                ByteSize minReadSize, ByteSize initialReadSize, ByteSize maxReadSize,
                                boolean sameEventLoop, boolean zeroCopy, ByteSize zeroCopyChunk, ByteSize pipeSize,
-                               ByteSize pipeBudget) {
+                               ByteSize pipeBudget, java.time.Duration closeFlushTimeout,
+                               java.time.Duration lingerTimeout) {
         public SpliceConfig {
+            require(!closeFlushTimeout.isNegative() && !closeFlushTimeout.isZero(), "close-flush-timeout", "must be positive");
+            require(!lingerTimeout.isNegative() && !lingerTimeout.isZero(), "linger-timeout", "must be positive");
             require(lowWaterMark.bytes() <= highWaterMark.bytes(), "low-water-mark", "low-water-mark must not exceed high-water-mark");
             require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive");
             require(minReadSize.bytes() >= 64, "min-read-size", "must be at least 64 bytes");
