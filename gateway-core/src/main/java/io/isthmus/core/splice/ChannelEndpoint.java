@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -488,6 +489,10 @@ public abstract class ChannelEndpoint implements Endpoint {
             // hears of it through channelInactive with this cause.
             if (failure == null) {
                 failure = cause;
+            }
+            if (cause instanceof CorruptedWebSocketFrameException) {
+                // The frame decoder has sent its close frame (1002, 1009) and closes once it is out.
+                return;
             }
             ctx.close();
         }
