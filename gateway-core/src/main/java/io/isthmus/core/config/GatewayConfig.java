@@ -61,8 +61,10 @@ public record GatewayConfig(
 
     /** Limits of the front door; see edge-hardening in the protocol notes for where each default comes from. */
     public record LimitsConfig(ByteSize maxRequestLine, ByteSize maxHeadBytes, int maxHeaders,
-                               java.time.Duration headTimeout, int maxConnections, int maxConnectionsPerIp) {
+                               java.time.Duration headTimeout, int maxConnections, int maxConnectionsPerIp,
+                               int ipv6PrefixLength) {
         public LimitsConfig {
+            require(ipv6PrefixLength >= 16 && ipv6PrefixLength <= 128, "ipv6-prefix-length", "must be between 16 and 128");
             require(maxRequestLine.bytes() >= 64, "max-request-line", "must be at least 64 bytes");
             require(maxHeadBytes.bytes() >= 256, "max-head-bytes", "must be at least 256 bytes");
             require(maxHeaders >= 1, "max-headers", "max-headers must be at least 1");
