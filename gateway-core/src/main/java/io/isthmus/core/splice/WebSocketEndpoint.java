@@ -2,7 +2,7 @@ package io.isthmus.core.splice;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -23,6 +23,8 @@ import io.netty.util.ReferenceCountUtil;
 public final class WebSocketEndpoint extends ChannelEndpoint {
 
     private boolean closeSent;
+    /** The close code the next close sends: 1000 unless the peer broke the protocol. */
+    private WebSocketCloseStatus closeStatus = WebSocketCloseStatus.NORMAL_CLOSURE;
 
     private WebSocketEndpoint(Channel channel, int holdLimit) {
         super(channel, holdLimit);
@@ -51,7 +53,12 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
             return ((WebSocketFrame) msg).content();
         }
         if (msg instanceof PingWebSocketFrame ping) {
-            ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
+            if (closeSent) {
+                // Nothing may follow our close frame.
+                ping.release();
+            } else {
+                ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
+            }
             return null;
         }
         if (msg instanceof CloseWebSocketFrame close) {
@@ -64,7 +71,7 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
             return null;
         }
         ReferenceCountUtil.release(msg);
-        sendClose(WebSocketCloseStatus.INVALID_MESSAGE_TYPE);
+        closeWith(WebSocketCloseStatus.INVALID_MESSAGE_TYPE);
         return null;
     }
 
@@ -83,21 +90,21 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
         close();
     }
 
-    @Override
-    public void close() {
-        if (eventLoop().inEventLoop()) {
-            sendClose(WebSocketCloseStatus.NORMAL_CLOSURE);
-        } else {
-            eventLoop().execute(() -> sendClose(WebSocketCloseStatus.NORMAL_CLOSURE));
+    /** Closes (lingering, see {@link #close()}) with {@code status} in the close frame; on the event loop. */
+    private void closeWith(WebSocketCloseStatus status) {
+        if (!closing()) {
+            closeStatus = status;
         }
+        close();
     }
 
-    private void sendClose(WebSocketCloseStatus status) {
-        if (closeSent || !channel.isActive()) {
-            channel.close();
-            return;
+    /** The close frame; the peer's own close frame (or its FIN) then ends the lingering close. */
+    @Override
+    protected ChannelFuture endOutput() {
+        if (closeSent) {
+            return channel.newSucceededFuture();
         }
         closeSent = true;
-        channel.writeAndFlush(new CloseWebSocketFrame(status)).addListener(ChannelFutureListener.CLOSE);
+        return channel.writeAndFlush(new CloseWebSocketFrame(closeStatus));
     }
 }
