@@ -33,7 +33,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** The page's own files only: no inline script, no other origin, no framing. */
     private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
-            + "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+            + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String STATUS_HTML = resource("status.html");
     private static final String STATUS_JS = resource("status.js");
