@@ -32,7 +32,7 @@ class StatusPageBrowserTest {
         try (InputStream in = getClass().getResourceAsStream("status-page-check.js")) {
             Files.copy(in, check, StandardCopyOption.REPLACE_EXISTING);
         }
-        try (Gateway gateway = TestGateways.start("");
+        try (Gateway gateway = TestGateways.start(TrafficMix.config());
              TrafficMix traffic = TrafficMix.start(gateway, 3)) {
             String url = "http://127.0.0.1:" + gateway.adminAddress().getPort() + "/status";
             Path shot = Path.of("target/artifacts/status-page.png");
