@@ -33,6 +33,9 @@ class TarballIT {
         assertThat(home.resolve("systemd/isthmus.service")).content().contains("ExecStart=/opt/isthmus/bin/isthmus run");
         assertThat(home.resolve("examples/nginx.conf")).content().contains("proxy_http_version 1.1");
         assertThat(home.resolve("README")).content().startsWith("Isthmus " + version);
+        assertThat(home.resolve("monitoring/isthmus-dashboard.json")).content().contains("\"uid\": \"isthmus-gateway\"");
+        assertThat(home.resolve("monitoring/isthmus-alerts.yml")).content().contains("alert: IsthmusDown");
+        assertThat(home.resolve("monitoring/prometheus-scrape.yml")).content().contains("job_name: isthmus");
 
         ChildProcess check = ChildProcess.run(home, LIMIT, exe.toString(), "check-config", "conf/isthmus.conf");
         assertThat(check.exitCode()).as(check.toString()).isZero();
