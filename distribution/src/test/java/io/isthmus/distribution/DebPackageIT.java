@@ -85,11 +85,15 @@ class DebPackageIT {
                     .substring("ExecStart=".length());
 
             // No systemd in the container: the unit's command line, as its user, on the package's runtime.
-            run(box, "ISTHMUS_LISTEN=127.0.0.1:" + port + " ISTHMUS_ADMIN_LISTEN=127.0.0.1:" + admin
-                    + " date +%s%N >/tmp/isthmus.started; setsid setpriv --reuid=isthmus --regid=isthmus --init-groups " + execStart
-                    + " >/tmp/isthmus.log 2>&1 </dev/null & echo $! > /tmp/isthmus.pid");
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-                    .until(() -> Loopback.get(admin, "/readyz").statusCode() == 200);
+            run(box, "export ISTHMUS_LISTEN=127.0.0.1:" + port + " ISTHMUS_ADMIN_LISTEN=127.0.0.1:" + admin
+                    + "; date +%s%N >/tmp/isthmus.started; setsid setpriv --reuid=isthmus --regid=isthmus --init-groups "
+                    + execStart + " >/tmp/isthmus.log 2>&1 </dev/null & echo $! > /tmp/isthmus.pid");
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                        .until(() -> Loopback.get(admin, "/readyz").statusCode() == 200);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the installed gateway did not get ready:\n" + run(box, "cat /tmp/isthmus.log"), e);
+            }
             // From the launch (the container's clock is the host's) to the first /readyz 200.
             double startSeconds = (System.currentTimeMillis() - Long.parseLong(run(box, "cat /tmp/isthmus.started").strip()) / 1e6) / 1e3;
             // The launcher execs the package's own java, as the service user (setsid and setpriv exec too).
