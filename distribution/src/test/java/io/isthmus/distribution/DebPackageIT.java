@@ -14,7 +14,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -33,9 +32,6 @@ class DebPackageIT {
     private static final String SNAPSHOT = "find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /run"
             + " -o -path /tmp -o -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/cache -o -path /var/log \\)"
             + " -prune -o -print | LC_ALL=C sort";
-
-    @TempDir
-    Path dir;
 
     static Path deb() throws IOException {
         Path target = Path.of(System.getProperty("isthmus.target", "target"));
@@ -63,8 +59,8 @@ class DebPackageIT {
         Path deb = deb();
         int port = Loopback.freePort();
         int admin = Loopback.freePort();
-        try (PodmanService podman = PodmanService.start(dir);
-             GenericContainer<?> box = new GenericContainer<>(DockerImageName.parse(PodmanService.BASE_IMAGE))
+        PodmanService.shared();
+        try (GenericContainer<?> box = new GenericContainer<>(DockerImageName.parse(PodmanService.BASE_IMAGE))
                      .withNetworkMode("host").withCommand("sleep", "900")) {
             box.start();
             assertThat(box.execInContainer("sh", "-c", "command -v java").getExitCode()).as("a host without Java").isNotZero();

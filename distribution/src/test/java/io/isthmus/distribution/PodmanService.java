@@ -16,10 +16,12 @@ import java.util.Map;
  * on a socket for Testcontainers. The socket path and TESTCONTAINERS_RYUK_DISABLED come from the test's
  * environment (distribution/pom.xml sets DOCKER_HOST to target/podman.sock).
  */
-final class PodmanService implements AutoCloseable {
+final class PodmanService {
 
     static final String BASE_IMAGE = "localhost/debian-minbase:bookworm";
     private static final Path PODMAN = Path.of("/usr/bin/podman");
+    /** One service per test JVM: Testcontainers keeps one Docker client, bound to the first service it met. */
+    private static PodmanService shared;
 
     private final ChildProcess service;
 
@@ -27,8 +29,27 @@ final class PodmanService implements AutoCloseable {
         this.service = service;
     }
 
-    /** Checks the machine, builds the base image when it is missing, and starts the API service. */
-    static PodmanService start(Path dir) throws IOException, InterruptedException {
+    /**
+     * The API service of this test JVM: on first use checks the machine, builds the base image when it is
+     * missing and starts the service, which is stopped (by its PID) when the JVM exits.
+     */
+    static synchronized PodmanService shared() throws IOException, InterruptedException {
+        if (shared == null) {
+            Path dir = Files.createTempDirectory(Path.of(System.getProperty("isthmus.target", "target")), "podman");
+            shared = start(dir);
+            PodmanService s = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    s.service.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "podman-service-stop"));
+        }
+        return shared;
+    }
+
+    private static PodmanService start(Path dir) throws IOException, InterruptedException {
         assertThat(PODMAN).as("podman is not installed; run ./test.sh, or: apt-get install -y --no-install-recommends"
                 + " podman runc debootstrap").isExecutable();
         assertThat(Path.of("/etc/containers/containers.conf")).as("podman needs runc and no default ulimits here;"
@@ -64,11 +85,5 @@ final class PodmanService implements AutoCloseable {
                 "tar -C '" + root + "' -c . | " + PODMAN + " import - " + BASE_IMAGE);
         assertThat(imported.exitCode()).as(imported.toString()).isZero();
         ChildProcess.run(dir, Duration.ofMinutes(2), "rm", "-rf", root.toString());
-    }
-
-    /** Stops the API service (its own process, by PID). */
-    @Override
-    public void close() throws InterruptedException {
-        service.close();
     }
 }
