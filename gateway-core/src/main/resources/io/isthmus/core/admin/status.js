@@ -43,7 +43,7 @@
       const tr = document.createElement('tr');
       const td = cell('none', undefined, undefined, 'text');
       td.colSpan = document.querySelectorAll('#' + table + ' thead th').length;
-      td.className = 'zero';
+      td.classList.add('zero');
       tr.append(td);
       body.append(tr);
     }
