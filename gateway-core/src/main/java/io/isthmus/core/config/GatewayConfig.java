@@ -47,9 +47,11 @@ public record GatewayConfig(
         }
     }
 
-    public record AdminConfig(boolean enabled, String listen) {
+    /** The admin listener; {@code topTalkers} rows on the status page (0: none). */
+    public record AdminConfig(boolean enabled, String listen, int topTalkers) {
         public AdminConfig {
             ConfigValueException.hostPort("listen", listen);
+            require(topTalkers >= 0 && topTalkers <= 100, "top-talkers", "must be 0 (none) to 100");
         }
     }
 

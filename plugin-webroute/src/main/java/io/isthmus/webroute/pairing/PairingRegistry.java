@@ -37,6 +37,10 @@ public final class PairingRegistry {
         this.limits = limits;
     }
 
+    public PairingLimits limits() {
+        return limits;
+    }
+
     /**
      * Pairs {@code newcomer} by {@code rule}. A waiter found dead in the slot (its close not yet reported
      * on its own event loop) is dropped and never linked.
