@@ -13,6 +13,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
@@ -29,8 +30,16 @@ public abstract class ChannelEndpoint implements Endpoint {
     private final Handler handler;
 
     protected ChannelEndpoint(Channel channel, int holdLimit) {
+        this(channel, holdLimit, false);
+    }
+
+    /**
+     * With {@code keepsMessages}, each inbound message stays a buffer of its own while held (a datagram, a
+     * WebSocket message carrying one): nothing is merged, and empty messages count.
+     */
+    protected ChannelEndpoint(Channel channel, int holdLimit, boolean keepsMessages) {
         this.channel = channel;
-        this.handler = new Handler(holdLimit);
+        this.handler = new Handler(holdLimit, keepsMessages);
     }
 
     /** Installs the handler and takes {@code alreadyRead} (may be null) as the first inbound message(s). */
@@ -241,21 +250,26 @@ public abstract class ChannelEndpoint implements Endpoint {
      */
     private final class Handler extends ChannelDuplexHandler {
         private final int holdLimit;
+        private final boolean keepsMessages;
         private EndpointSink sink;
         /** What arrived before the splice opened: the one buffer read, or a composite once there are more. */
         private ByteBuf held;
+        /** The same for endpoints that keep message boundaries: one buffer per message, in order. */
+        private ArrayDeque<ByteBuf> heldMessages;
+        private int heldMessageBytes;
         private volatile boolean inputEnded;
         private volatile boolean closed;
         private boolean outputShutDown;
         private Throwable failure;
         private Consumer<Runnable> closeGate;
 
-        Handler(int holdLimit) {
+        Handler(int holdLimit, boolean keepsMessages) {
             this.holdLimit = holdLimit;
+            this.keepsMessages = keepsMessages;
         }
 
         int held() {
-            return held == null ? 0 : held.readableBytes();
+            return held == null ? heldMessageBytes : held.readableBytes();
         }
 
         void open(EndpointSink target, boolean resumeReading) {
@@ -264,6 +278,15 @@ public abstract class ChannelEndpoint implements Endpoint {
                 ByteBuf first = held;
                 held = null;
                 target.onData(first);
+                target.onReadComplete();
+            }
+            if (heldMessages != null) {
+                ArrayDeque<ByteBuf> messages = heldMessages;
+                heldMessages = null;
+                heldMessageBytes = 0;
+                for (ByteBuf m = messages.poll(); m != null; m = messages.poll()) {
+                    target.onData(m);
+                }
                 target.onReadComplete();
             }
             if (inputEnded) {
@@ -283,6 +306,13 @@ public abstract class ChannelEndpoint implements Endpoint {
                 held.release();
                 held = null;
             }
+            if (heldMessages != null) {
+                for (ByteBuf m = heldMessages.poll(); m != null; m = heldMessages.poll()) {
+                    m.release();
+                }
+                heldMessages = null;
+                heldMessageBytes = 0;
+            }
         }
 
         void inbound(ChannelHandlerContext ctx, Object msg) {
@@ -292,6 +322,17 @@ public abstract class ChannelEndpoint implements Endpoint {
             }
             if (sink != null) {
                 sink.onData(data);
+                return;
+            }
+            if (keepsMessages) {
+                if (heldMessages == null) {
+                    heldMessages = new ArrayDeque<>();
+                }
+                heldMessages.add(data);
+                heldMessageBytes += data.readableBytes();
+                if (heldMessageBytes > holdLimit) {
+                    ctx.channel().config().setAutoRead(false);
+                }
                 return;
             }
             if (!data.isReadable()) {

@@ -1,6 +1,7 @@
 package io.isthmus.core.splice;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,25 +13,75 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket whose binary messages are the stream: each inbound binary (or continuation) frame's payload
  * is passed on as bytes, each outbound chunk becomes one binary frame. Pings are answered; a close frame
  * ends the input. A text frame has no place in a byte stream and closes the socket with 1003.
  *
+ * <p>With {@link Settings#messages()} each message is one unit (a datagram of a UDP flow): held messages
+ * stay apart and empty messages are passed on. Otherwise empty messages are dropped: Emscripten and
+ * websockify 0.10 send and accept them, and they mean nothing in a byte stream.
+ *
+ * <p>Closing follows RFC 6455 §7.1: what is queued goes first, then a Close frame, and the TCP connection
+ * ends when the peer's Close comes back or {@link Settings#closeTimeout()} passes, whichever is first
+ * (so browsers see {@code wasClean}). A Close from the peer is answered with its own status code.
+ *
  * <p>The channel must already carry the WebSocket frame codec (see {@code WebSocketHandshake}).
  */
 public final class WebSocketEndpoint extends ChannelEndpoint {
 
-    private boolean closeSent;
+    /** RFC 6455 §5.5: a control frame's payload is at most 125 bytes, two of them the status code. */
+    private static final int MAX_REASON_BYTES = 123;
 
-    private WebSocketEndpoint(Channel channel, int holdLimit) {
-        super(channel, holdLimit);
+    private final Settings settings;
+    /** Set on the event loop; read by writers, which must not put frames behind the Close. */
+    private volatile boolean closeSent;
+    /** The status code of the peer's Close, -1 while none came, 1005 for a Close without one. */
+    private int closeReceived = -1;
+
+    /**
+     * @param messages     keep message boundaries (see the class comment)
+     * @param closeTimeout how long to wait for the peer's Close after sending ours; zero closes at once
+     * @param endReason    the reason text of the 1000 sent when the other side of the splice ended, e.g.
+     *                     websockify's "Target closed"; empty for none
+     */
+    public record Settings(boolean messages, Duration closeTimeout, String endReason) {
+
+        public Settings {
+            Objects.requireNonNull(closeTimeout, "closeTimeout");
+            Objects.requireNonNull(endReason, "endReason");
+            if (closeTimeout.isNegative()) {
+                throw new IllegalArgumentException("close timeout must not be negative");
+            }
+        }
+
+        /** A byte stream that closes the TCP connection right after its Close frame. */
+        public static Settings stream() {
+            return new Settings(false, Duration.ZERO, "");
+        }
+    }
+
+    private WebSocketEndpoint(Channel channel, int holdLimit, Settings settings) {
+        super(channel, holdLimit, settings.messages());
+        this.settings = settings;
     }
 
     /** Takes over a channel right after its WebSocket handshake; {@code alreadyRead} are raw frame bytes. */
     public static WebSocketEndpoint adopt(Channel channel, ByteBuf alreadyRead, int holdLimit) {
-        WebSocketEndpoint endpoint = new WebSocketEndpoint(channel, holdLimit);
+        return adopt(channel, alreadyRead, holdLimit, Settings.stream());
+    }
+
+    /**
+     * As {@link #adopt(Channel, ByteBuf, int)}, with {@code settings}. Handlers a plugin wants between the
+     * frame codec and the endpoint (a text-frame codec, a filter of the first message) are added before.
+     */
+    public static WebSocketEndpoint adopt(Channel channel, ByteBuf alreadyRead, int holdLimit, Settings settings) {
+        WebSocketEndpoint endpoint = new WebSocketEndpoint(channel, holdLimit, settings);
         endpoint.install(null);
         if (alreadyRead != null) {
             // Raw bytes behind the handshake are frames: run them through the decoder at the pipeline's head.
@@ -48,15 +99,23 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
     @Override
     protected ByteBuf toBytes(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
-            return ((WebSocketFrame) msg).content();
+            ByteBuf content = ((WebSocketFrame) msg).content();
+            if (!settings.messages() && !content.isReadable()) {
+                content.release();
+                return null;
+            }
+            return content;
         }
         if (msg instanceof PingWebSocketFrame ping) {
-            ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
+            if (closeSent) {
+                ping.release();
+            } else {
+                ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
+            }
             return null;
         }
         if (msg instanceof CloseWebSocketFrame close) {
-            close.release();
-            inputEnded();
+            closeReceived(close);
             return null;
         }
         if (msg instanceof PongWebSocketFrame) {
@@ -64,13 +123,40 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
             return null;
         }
         ReferenceCountUtil.release(msg);
-        sendClose(WebSocketCloseStatus.INVALID_MESSAGE_TYPE);
+        // websockify's words; the end of input then closes the other side of the splice.
+        sendClose(WebSocketCloseStatus.INVALID_MESSAGE_TYPE.code(), "Unsupported: Text frames are not supported");
+        inputEnded();
         return null;
+    }
+
+    private void closeReceived(CloseWebSocketFrame close) {
+        int code = close.content().readableBytes() >= 2 ? close.statusCode() : WebSocketCloseStatus.EMPTY.code();
+        close.release();
+        if (closeReceived >= 0) {
+            return;
+        }
+        closeReceived = code;
+        if (closeSent) {
+            // Our Close was answered: the closing handshake is complete.
+            channel.close();
+        } else {
+            inputEnded();
+        }
     }
 
     @Override
     protected Object fromBytes(ByteBuf data) {
         return new BinaryWebSocketFrame(data);
+    }
+
+    /** Nothing may follow a Close frame (RFC 6455 §5.5.1): later bytes are dropped. */
+    @Override
+    public void write(ByteBuf data) {
+        if (closeSent) {
+            data.release();
+            return;
+        }
+        super.write(data);
     }
 
     @Override
@@ -83,21 +169,79 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
         close();
     }
 
+    /** After what is queued: a Close answering the peer's, or 1000 with {@link Settings#endReason()}. */
     @Override
     public void close() {
+        onLoop(() -> {
+            if (closeReceived >= 0) {
+                sendClose(echoable(closeReceived), "");
+            } else {
+                sendClose(WebSocketCloseStatus.NORMAL_CLOSURE.code(), settings.endReason());
+            }
+        });
+    }
+
+    /**
+     * Sends a Close with {@code code} and {@code reason} (cut to what a control frame holds) after what is
+     * queued, then ends the connection as {@link #close()} does. For refusals after the handshake (a target
+     * that cannot be reached: websockify's 1011), before or instead of a splice.
+     */
+    public void closeWith(int code, String reason) {
+        onLoop(() -> sendClose(code, reason));
+    }
+
+    private void onLoop(Runnable task) {
         if (eventLoop().inEventLoop()) {
-            sendClose(WebSocketCloseStatus.NORMAL_CLOSURE);
+            task.run();
         } else {
-            eventLoop().execute(() -> sendClose(WebSocketCloseStatus.NORMAL_CLOSURE));
+            eventLoop().execute(task);
         }
     }
 
-    private void sendClose(WebSocketCloseStatus status) {
-        if (closeSent || !channel.isActive()) {
+    /** 1005 (no status), 1006 and 1015 describe a Close; they must never be sent in one (RFC 6455 §7.4.1). */
+    private static int echoable(int code) {
+        return code == 1005 || code == 1006 || code == 1015 ? -1 : code;
+    }
+
+    private void sendClose(int code, String reason) {
+        if (!channel.isActive()) {
             channel.close();
             return;
         }
+        if (closeSent) {
+            // The first Close stands; the connection ends with its reply or its timeout.
+            return;
+        }
         closeSent = true;
-        channel.writeAndFlush(new CloseWebSocketFrame(status)).addListener(ChannelFutureListener.CLOSE);
+        CloseWebSocketFrame frame = code < 0 ? new CloseWebSocketFrame(true, 0)
+                : new CloseWebSocketFrame(code, fit(reason));
+        if (closeReceived >= 0 || settings.closeTimeout().isZero()) {
+            channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        channel.writeAndFlush(frame).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                channel.close();
+            }
+        });
+        var timeout = channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, settings.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        channel.closeFuture().addListener(f -> timeout.cancel(false));
+    }
+
+    /** The longest prefix of {@code reason} whose UTF-8 fits a Close frame, never cutting a character. */
+    static String fit(String reason) {
+        if (ByteBufUtil.utf8Bytes(reason) <= MAX_REASON_BYTES) {
+            return reason;
+        }
+        int end = reason.length();
+        while (end > 0 && reason.substring(0, end).getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
+            end--;
+            if (Character.isLowSurrogate(reason.charAt(end)) && end > 0) {
+                end--;
+            }
+        }
+        return reason.substring(0, end);
     }
 }
