@@ -86,6 +86,24 @@ class TargetSourcesTest {
         echoes("/sockets/websockify");
     }
 
+    /** The README's recipe for an unmodified Emscripten build: ws://ADDR:PORT/ with the "binary" subprotocol. */
+    @Test
+    void thePrefixItselfCanServeAFixedTargetForEmscripten() throws Exception {
+        try (Gateway root = TestGateways.start("""
+                isthmus.egress.allow-cidrs = ["127.0.0.0/8"]
+                isthmus.plugins.rawsocket {
+                  prefix = "/"
+                  websockify { path = "", target = "127.0.0.1:%d" }
+                  demo.enabled = false
+                }
+                """.formatted(echo));
+             WsClient ws = WsClient.connectBinary(root.address(), "/")) {
+            assertThat(ws.status).isEqualTo(101);
+            ws.sendBinary(new byte[] {1});
+            assertThat(ws.readBytes(1)).containsExactly(1);
+        }
+    }
+
     @Test
     void signedTokensNameTheTarget() throws Exception {
         Date later = new Date(System.currentTimeMillis() + 60_000);
