@@ -148,6 +148,17 @@ class SafetyTest {
     }
 
     @Test
+    void theClientsIdleTimeoutClosesWith1001() throws IOException {
+        try (WsClient ws = WsClient.connectBinary(open.address(), "/sockets/websockify?host=127.0.0.1&port=" + echo + "&idleTimeout=300")) {
+            ws.sendBinary(new byte[] {1});
+            assertThat(ws.readBytes(1)).containsExactly(1);
+            WsClient.Frame close = ws.readDataOrClose();
+            assertThat(close.closeCode()).isEqualTo(1001);
+            assertThat(close.closeReason()).isEqualTo("Idle timeout");
+        }
+    }
+
+    @Test
     void anIpv6OnlyQueryForAnIpv4TargetIsRefused() throws IOException {
         WsClient.Frame close = closeOf(open, "/sockets/websockify?host=127.0.0.1&port=" + echo + "&dnsQueryType=ipv6");
         assertThat(close.closeCode()).isEqualTo(1011);

@@ -198,6 +198,23 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
         }
     }
 
+    /**
+     * An idle timeout still says why (1001 "Idle timeout"), best effort: the frame is written and the
+     * connection closed without waiting for a reply.
+     */
+    @Override
+    public void spliceEnding(String outcome, Throwable cause) {
+        if ("idle".equals(outcome)) {
+            onLoop(() -> {
+                if (!closeSent && channel.isActive()) {
+                    closeSent = true;
+                    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "Idle timeout"))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
+            });
+        }
+    }
+
     /** 1005 (no status), 1006 and 1015 describe a Close; they must never be sent in one (RFC 6455 §7.4.1). */
     private static int echoable(int code) {
         return code == 1005 || code == 1006 || code == 1015 ? -1 : code;
