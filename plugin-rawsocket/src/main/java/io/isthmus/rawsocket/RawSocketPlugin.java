@@ -1,18 +1,20 @@
 package io.isthmus.rawsocket;
 
-import com.google.inject.AbstractModule;
 import com.google.inject.Module;
 import io.isthmus.core.spi.GatewayPlugin;
 
 /**
- * WebSocket to TCP/UDP for web pages (websockify-compatible endpoint, Wisp v1/v2). Its protocol lands with its own issue; until then the plugin binds and validates its config
- * block and contributes no route.
+ * Sockets for web pages, one WebSocket per socket: a websockify-compatible endpoint, wsproxy paths, UDP
+ * flows for Emscripten, and a demo page (see the module's README). Wisp, many streams per WebSocket, joins
+ * this plugin later with a block of its own.
  */
 public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
 
+    static final String NAME = "rawsocket";
+
     @Override
     public String name() {
-        return "rawsocket";
+        return NAME;
     }
 
     @Override
@@ -22,11 +24,6 @@ public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
 
     @Override
     public Module module(RawSocketConfig config) {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                // No routes yet.
-            }
-        };
+        return new RawSocketModule(config);
     }
 }

@@ -17,6 +17,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayDeque;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -43,10 +44,20 @@ public abstract class ChannelEndpoint implements Endpoint {
     private final Handler handler;
     private volatile Duration flushBound = DEFAULT_FLUSH_BOUND;
     private volatile Duration linger = DEFAULT_LINGER;
+    /** An endpoint's own upper bound on the linger (a WebSocket's close timeout), or null. */
+    private volatile Duration lingerCap;
 
     protected ChannelEndpoint(Channel channel, int holdLimit) {
+        this(channel, holdLimit, false);
+    }
+
+    /**
+     * With {@code keepsMessages}, each inbound message stays a buffer of its own while held (a datagram, a
+     * WebSocket message carrying one): nothing is merged, and empty messages count.
+     */
+    protected ChannelEndpoint(Channel channel, int holdLimit, boolean keepsMessages) {
         this.channel = channel;
-        this.handler = new Handler(holdLimit);
+        this.handler = new Handler(holdLimit, keepsMessages);
     }
 
     /** Installs the handler and takes {@code alreadyRead} (may be null) as the first inbound message(s). */
@@ -88,10 +99,18 @@ public abstract class ChannelEndpoint implements Endpoint {
      */
     void closeBounds(Duration flush, Duration linger) {
         this.flushBound = flush;
-        this.linger = linger;
+        this.linger = lingerCap == null || linger.compareTo(lingerCap) < 0 ? linger : lingerCap;
     }
 
     /** Whether a close has begun (from then on inbound bytes are discarded). */
+    /** Lingers at most {@code bound} whatever the splice engine's bound is. */
+    protected final void lingerAtMost(Duration bound) {
+        this.lingerCap = bound;
+        if (linger.compareTo(bound) > 0) {
+            linger = bound;
+        }
+    }
+
     protected final boolean closing() {
         return handler.lingering;
     }
@@ -341,9 +360,13 @@ public abstract class ChannelEndpoint implements Endpoint {
      */
     private final class Handler extends ChannelDuplexHandler {
         private final int holdLimit;
+        private final boolean keepsMessages;
         private EndpointSink sink;
         /** What arrived before the splice opened: the one buffer read, or a composite once there are more. */
         private ByteBuf held;
+        /** The same for endpoints that keep message boundaries: one buffer per message, in order. */
+        private ArrayDeque<ByteBuf> heldMessages;
+        private int heldMessageBytes;
         private volatile boolean inputEnded;
         private volatile boolean closed;
         /** A lingering close began: inbound bytes are discarded. */
@@ -354,12 +377,13 @@ public abstract class ChannelEndpoint implements Endpoint {
         private Throwable failure;
         private Consumer<Runnable> closeGate;
 
-        Handler(int holdLimit) {
+        Handler(int holdLimit, boolean keepsMessages) {
             this.holdLimit = holdLimit;
+            this.keepsMessages = keepsMessages;
         }
 
         int held() {
-            return held == null ? 0 : held.readableBytes();
+            return held == null ? heldMessageBytes : held.readableBytes();
         }
 
         void open(EndpointSink target, boolean resumeReading) {
@@ -368,6 +392,15 @@ public abstract class ChannelEndpoint implements Endpoint {
                 ByteBuf first = held;
                 held = null;
                 target.onData(first);
+                target.onReadComplete();
+            }
+            if (heldMessages != null) {
+                ArrayDeque<ByteBuf> messages = heldMessages;
+                heldMessages = null;
+                heldMessageBytes = 0;
+                for (ByteBuf m = messages.poll(); m != null; m = messages.poll()) {
+                    target.onData(m);
+                }
                 target.onReadComplete();
             }
             if (inputEnded) {
@@ -387,6 +420,13 @@ public abstract class ChannelEndpoint implements Endpoint {
                 held.release();
                 held = null;
             }
+            if (heldMessages != null) {
+                for (ByteBuf m = heldMessages.poll(); m != null; m = heldMessages.poll()) {
+                    m.release();
+                }
+                heldMessages = null;
+                heldMessageBytes = 0;
+            }
         }
 
         void inbound(ChannelHandlerContext ctx, Object msg) {
@@ -400,6 +440,17 @@ public abstract class ChannelEndpoint implements Endpoint {
             }
             if (sink != null) {
                 sink.onData(data);
+                return;
+            }
+            if (keepsMessages) {
+                if (heldMessages == null) {
+                    heldMessages = new ArrayDeque<>();
+                }
+                heldMessages.add(data);
+                heldMessageBytes += data.readableBytes();
+                if (heldMessageBytes > holdLimit) {
+                    ctx.channel().config().setAutoRead(false);
+                }
                 return;
             }
             if (!data.isReadable()) {
