@@ -54,6 +54,14 @@ public abstract class ChannelEndpoint implements Endpoint {
         handler.inbound(channel.pipeline().context(handler), alreadyRead);
     }
 
+    /**
+     * Whether each inbound piece is a message whose boundaries must survive until the splice opens (held
+     * pieces are then queued one by one, not merged into one buffer).
+     */
+    protected boolean holdsMessages() {
+        return false;
+    }
+
     /** Converts an inbound channel message to bytes, or handles it and returns null (control frames). */
     protected abstract ByteBuf toBytes(ChannelHandlerContext ctx, Object msg);
 
@@ -244,6 +252,9 @@ public abstract class ChannelEndpoint implements Endpoint {
         private EndpointSink sink;
         /** What arrived before the splice opened: the one buffer read, or a composite once there are more. */
         private ByteBuf held;
+        /** What arrived before the splice opened, for endpoints whose pieces are messages. */
+        private java.util.ArrayDeque<ByteBuf> heldMessages;
+        private int heldMessageBytes;
         private volatile boolean inputEnded;
         private volatile boolean closed;
         private boolean outputShutDown;
@@ -255,7 +266,7 @@ public abstract class ChannelEndpoint implements Endpoint {
         }
 
         int held() {
-            return held == null ? 0 : held.readableBytes();
+            return held == null ? heldMessageBytes : held.readableBytes();
         }
 
         void open(EndpointSink target, boolean resumeReading) {
@@ -264,6 +275,15 @@ public abstract class ChannelEndpoint implements Endpoint {
                 ByteBuf first = held;
                 held = null;
                 target.onData(first);
+                target.onReadComplete();
+            }
+            if (heldMessages != null) {
+                java.util.ArrayDeque<ByteBuf> messages = heldMessages;
+                heldMessages = null;
+                heldMessageBytes = 0;
+                for (ByteBuf m = messages.poll(); m != null; m = messages.poll()) {
+                    target.onData(m);
+                }
                 target.onReadComplete();
             }
             if (inputEnded) {
@@ -283,6 +303,13 @@ public abstract class ChannelEndpoint implements Endpoint {
                 held.release();
                 held = null;
             }
+            if (heldMessages != null) {
+                for (ByteBuf m = heldMessages.poll(); m != null; m = heldMessages.poll()) {
+                    m.release();
+                }
+                heldMessages = null;
+                heldMessageBytes = 0;
+            }
         }
 
         void inbound(ChannelHandlerContext ctx, Object msg) {
@@ -294,11 +321,17 @@ public abstract class ChannelEndpoint implements Endpoint {
                 sink.onData(data);
                 return;
             }
-            if (!data.isReadable()) {
+            if (holdsMessages()) {
+                // An empty message is still a message.
+                if (heldMessages == null) {
+                    heldMessages = new java.util.ArrayDeque<>();
+                }
+                heldMessages.add(data);
+                heldMessageBytes += data.readableBytes();
+            } else if (!data.isReadable()) {
                 data.release();
                 return;
-            }
-            if (held == null) {
+            } else if (held == null) {
                 // Most endpoints hold one read (a greeting) or nothing: no composite for them.
                 held = data;
             } else {

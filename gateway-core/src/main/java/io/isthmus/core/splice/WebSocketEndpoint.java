@@ -18,19 +18,39 @@ import io.netty.util.ReferenceCountUtil;
  * is passed on as bytes, each outbound chunk becomes one binary frame. Pings are answered; a close frame
  * ends the input. A text frame has no place in a byte stream and closes the socket with 1003.
  *
+ * <p>Adopted with {@link #adoptMessages}, it relays messages instead: every data frame, text included, is
+ * passed on as {@link WebSocketMessageBytes} (its kind and fragment flag kept), held frames keep their
+ * boundaries, and outbound {@link WebSocketMessageBytes} go out as the same kind of frame — so two such
+ * endpoints spliced together relay a WebSocket message for message (a WebSocket proxy).
+ *
  * <p>The channel must already carry the WebSocket frame codec (see {@code WebSocketHandshake}).
  */
 public final class WebSocketEndpoint extends ChannelEndpoint {
 
     private boolean closeSent;
+    private final boolean messages;
 
-    private WebSocketEndpoint(Channel channel, int holdLimit) {
+    private WebSocketEndpoint(Channel channel, int holdLimit, boolean messages) {
         super(channel, holdLimit);
+        this.messages = messages;
     }
 
     /** Takes over a channel right after its WebSocket handshake; {@code alreadyRead} are raw frame bytes. */
     public static WebSocketEndpoint adopt(Channel channel, ByteBuf alreadyRead, int holdLimit) {
-        WebSocketEndpoint endpoint = new WebSocketEndpoint(channel, holdLimit);
+        return adopt(channel, alreadyRead, holdLimit, false);
+    }
+
+    /**
+     * Takes over a channel whose messages are relayed as messages (text stays text). The channel must carry
+     * the frame codec; {@code alreadyRead} (may be null) are raw frame bytes read behind the handshake, run
+     * through the decoder. Call on the channel's event loop.
+     */
+    public static WebSocketEndpoint adoptMessages(Channel channel, ByteBuf alreadyRead, int holdLimit) {
+        return adopt(channel, alreadyRead, holdLimit, true);
+    }
+
+    private static WebSocketEndpoint adopt(Channel channel, ByteBuf alreadyRead, int holdLimit, boolean messages) {
+        WebSocketEndpoint endpoint = new WebSocketEndpoint(channel, holdLimit, messages);
         endpoint.install(null);
         if (alreadyRead != null) {
             // Raw bytes behind the handshake are frames: run them through the decoder at the pipeline's head.
@@ -42,11 +62,22 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
 
     @Override
     public String kind() {
-        return "websocket";
+        return messages ? "websocket-messages" : "websocket";
+    }
+
+    @Override
+    protected boolean holdsMessages() {
+        return messages;
     }
 
     @Override
     protected ByteBuf toBytes(ChannelHandlerContext ctx, Object msg) {
+        if (messages && msg instanceof WebSocketFrame frame) {
+            WebSocketMessageBytes data = WebSocketMessageBytes.of(frame);
+            if (data != null) {
+                return data;
+            }
+        }
         if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
             return ((WebSocketFrame) msg).content();
         }
@@ -70,6 +101,9 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
 
     @Override
     protected Object fromBytes(ByteBuf data) {
+        if (messages && data instanceof WebSocketMessageBytes message) {
+            return message.toFrame();
+        }
         return new BinaryWebSocketFrame(data);
     }
 
