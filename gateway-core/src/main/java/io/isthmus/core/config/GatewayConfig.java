@@ -21,7 +21,8 @@ public record GatewayConfig(
         EgressConfig egress,
         java.util.List<String> trustedProxies,
         ShutdownConfig shutdown,
-        LoggingConfig logging) {
+        LoggingConfig logging,
+        LandingConfig landing) {
 
     public GatewayConfig {
         ConfigValueException.hostPort("listen", listen);
@@ -92,6 +93,10 @@ public record GatewayConfig(
             require(pipeSize.bytes() >= 4096 && pipeSize.bytes() <= 256L << 20, "pipe-size", "must be between 4k and 256m");
             require(pipeBudget.bytes() >= 0, "pipe-budget", "must not be negative");
         }
+    }
+
+    /** The page an unclaimed {@code GET /} gets on the public port. */
+    public record LandingConfig(boolean enabled) {
     }
 
     public record ShutdownConfig(java.time.Duration drainTimeout) {

@@ -49,6 +49,13 @@ public interface Endpoint {
     /** Closes now, dropping what is queued (idle timeout, drain deadline). */
     void abort();
 
+    /**
+     * The splice is ending with {@code outcome} ({@link SpliceResult#outcome()}); called just before
+     * {@link #close()} or {@link #abort()} so a close can say why (a Wisp close reason, a wsmux FIN).
+     */
+    default void spliceEnding(String outcome, Throwable cause) {
+    }
+
     /** The plain TCP channel behind this side when nothing but bytes flows on it (zero-copy eligibility), or null. */
     default Channel rawTcpChannel() {
         return null;

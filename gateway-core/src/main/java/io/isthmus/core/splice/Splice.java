@@ -218,6 +218,8 @@ public final class Splice {
         if (check != null) {
             check.cancel(false);
         }
+        a.spliceEnding(outcome, cause);
+        b.spliceEnding(outcome, cause);
         if (abort) {
             a.abort();
             b.abort();

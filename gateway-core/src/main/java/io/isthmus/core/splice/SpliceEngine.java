@@ -46,7 +46,7 @@ public final class SpliceEngine {
      * Joins {@code a} (the side that asked: a client) and {@code b} (the side it reaches). Bytes already held
      * by either endpoint are delivered first. Returns the live splice; its completion reports how it ended.
      *
-     * <p>When both are channels on different event loops, {@code b}'s channel moves to {@code a}'s loop
+     * <p>When {@code b} is a channel on another event loop than {@code a}, {@code b}'s channel moves to {@code a}'s loop
      * ({@code isthmus.splice.same-event-loop}) before anything flows: afterwards touch {@code b} only through
      * its channel or endpoint, which follow the move, never through a loop or context captured before. With
      * {@link SpliceOptions#zeroCopy()} and {@code isthmus.splice.zero-copy} both on, plain TCP pairs on the
@@ -71,10 +71,10 @@ public final class SpliceEngine {
                         r.cause() == null ? "" : " cause=\"" + r.cause() + "\"");
             }
         });
-        if (config.sameEventLoop() && a instanceof ChannelEndpoint ca && b instanceof ChannelEndpoint cb
-                && ca.eventLoop() != cb.eventLoop()) {
+        if (config.sameEventLoop() && b instanceof ChannelEndpoint cb && a.eventLoop() != cb.eventLoop()) {
             // If the move fails the splice runs across the two loops, which is correct, only slower.
-            cb.moveTo(ca.eventLoop()).addListener(moved -> splice.start());
+            // Side A need not be a channel: a multiplexed stream brings its TCP side onto its session's loop.
+            cb.moveTo(a.eventLoop()).addListener(moved -> splice.start());
         } else {
             splice.start();
         }
