@@ -35,16 +35,12 @@ final class BareRequests {
         }
         List<String[]> send = bareHeaders(json);
         forward(head, send, forwardList(head, HeaderLists.DEFAULT_FORWARD_V3, cache));
-        URI uri = parseUrl(url, "request.headers.x-bare-url");
-        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw BareError.invalid("request.headers.x-bare-url", "Unsupported protocol: '" + scheme + ":'").failure();
+        Url u = parseUrl(url, "request.headers.x-bare-url");
+        if (!u.scheme().equals("http") && !u.scheme().equals("https")) {
+            throw BareError.invalid("request.headers.x-bare-url", "Unsupported protocol: '" + u.scheme() + ":'").failure();
         }
-        boolean secure = scheme.equals("https");
-        int port = uri.getPort() < 0 ? (secure ? 443 : 80) : uri.getPort();
-        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
-        return new RemoteRequest(3, secure, uri.getHost(), port, target, send, passList(head, cache), passStatus(head, cache));
+        return new RemoteRequest(3, u.scheme().equals("https"), u.host(), u.port(), u.target(), send,
+                passList(head, cache), passStatus(head, cache));
     }
 
     /** v2: host, port, protocol and path in four headers; {@code websocket} wants ws: or wss:. */
@@ -149,14 +145,46 @@ final class BareRequests {
         return false;
     }
 
-    static URI parseUrl(String url, String id) {
+    /** An absolute URL's parts; the host as written (IPv6 in brackets), judged later by the egress policy. */
+    record Url(String scheme, String host, int port, String target) {
+    }
+
+    /**
+     * Parses an absolute URL. {@link URI} refuses hosts that WHATWG parsers accept (numeric forms such as
+     * {@code 127.1} or {@code 2130706433}); those are read from the authority by hand, so that the egress
+     * policy, not the parser, judges them.
+     */
+    static Url parseUrl(String url, String id) {
         try {
             URI uri = new URI(url.trim());
-            if (uri.getScheme() == null || uri.getHost() == null || uri.getHost().isEmpty()) {
+            String scheme = uri.getScheme();
+            String authority = uri.getRawAuthority();
+            if (scheme == null || authority == null || authority.isEmpty()) {
                 throw new URISyntaxException(url, "no scheme or host");
             }
-            return uri;
-        } catch (URISyntaxException e) {
+            scheme = scheme.toLowerCase(Locale.ROOT);
+            String host = uri.getHost();
+            int port = uri.getPort();
+            if (host == null) {
+                String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+                int colon = hostPort.lastIndexOf(':');
+                if (colon > 0 && hostPort.indexOf(']') < colon) {
+                    port = Integer.parseInt(hostPort.substring(colon + 1));
+                    hostPort = hostPort.substring(0, colon);
+                }
+                host = hostPort;
+            }
+            if (host.isEmpty() || port > 65535) {
+                throw new URISyntaxException(url, "bad host or port");
+            }
+            boolean secure = scheme.equals("https") || scheme.equals("wss");
+            if (port < 0) {
+                port = secure ? 443 : 80;
+            }
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+            return new Url(scheme, host, port, target);
+        } catch (URISyntaxException | NumberFormatException e) {
             throw BareError.invalid(id, "Invalid URL").failure();
         }
     }

@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.URI;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -196,15 +195,13 @@ final class V3WebSocket {
             if (node == null || !node.isObject() || !"connect".equals(node.path("type").asText(null))) {
                 throw new IllegalArgumentException("not a connect message");
             }
-            URI uri = BareRequests.parseUrl(node.path("remote").asText(""), "remote");
-            String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("ws") && !scheme.equals("wss")) {
+            BareRequests.Url uri = BareRequests.parseUrl(node.path("remote").asText(""), "remote");
+            if (!uri.scheme().equals("ws") && !uri.scheme().equals("wss")) {
                 throw new IllegalArgumentException("remote must be ws: or wss:");
             }
-            boolean secure = scheme.equals("wss");
-            int port = uri.getPort() < 0 ? (secure ? 443 : 80) : uri.getPort();
-            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-            String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+            boolean secure = uri.scheme().equals("wss");
+            int port = uri.port();
+            String target = uri.target();
             List<String[]> lines = new ArrayList<>();
             JsonNode headers = node.path("headers");
             if (headers.isObject()) {
@@ -235,8 +232,8 @@ final class V3WebSocket {
             });
             BareRequests.forward(head, lines, forward);
             if (lines.stream().noneMatch(l -> l[0].equalsIgnoreCase("host"))) {
-                boolean defaultPort = uri.getPort() < 0;
-                lines.add(0, new String[] {"Host", uri.getHost() + (defaultPort ? "" : ":" + port)});
+                boolean defaultPort = port == (secure ? 443 : 80);
+                lines.add(0, new String[] {"Host", uri.host() + (defaultPort ? "" : ":" + port)});
             }
             byte[] nonce = new byte[16];
             RANDOM.nextBytes(nonce);
@@ -254,7 +251,7 @@ final class V3WebSocket {
             if (!protocols.isEmpty()) {
                 lines.add(new String[] {"Sec-WebSocket-Protocol", String.join(", ", protocols)});
             }
-            RemoteRequest remote = new RemoteRequest(3, secure, uri.getHost(), port, target, lines, Set.of(), Set.of());
+            RemoteRequest remote = new RemoteRequest(3, secure, uri.host(), port, target, lines, Set.of(), Set.of());
             return new Connect(remote, lines, key);
         }
     }
