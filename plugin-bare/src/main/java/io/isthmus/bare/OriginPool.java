@@ -119,11 +119,7 @@ final class OriginPool {
             protected void initChannel(Channel ch) {
                 ChannelPipeline p = ch.pipeline();
                 if (remote.secure()) {
-                    String host = remote.host().startsWith("[") ? remote.host().substring(1, remote.host().length() - 1)
-                            : remote.host();
-                    SslHandler ssl = tls.newHandler(ch.alloc(), host, remote.port());
-                    ssl.setHandshakeTimeoutMillis(config.connectTimeout().toMillis());
-                    p.addLast("bare-tls", ssl);
+                    p.addLast("bare-tls", tlsHandler(tls, ch.alloc(), remote, config.connectTimeout().toMillis()));
                 }
                 HttpDecoderConfig decoder = new HttpDecoderConfig()
                         .setMaxInitialLineLength(Math.min(maxHead, 16 * 1024))
@@ -133,6 +129,17 @@ final class OriginPool {
                 p.addLast(CODEC, new HttpClientCodec(decoder, false, false));
             }
         };
+    }
+
+    /**
+     * TLS towards an origin: SNI and certificate verification for the URL's host (brackets of an IPv6
+     * literal removed; no SNI for an address or a name without a dot, as the JDK and OpenSSL decide).
+     */
+    static SslHandler tlsHandler(SslContext tls, io.netty.buffer.ByteBufAllocator alloc, RemoteRequest remote, long timeoutMillis) {
+        String host = remote.host().startsWith("[") ? remote.host().substring(1, remote.host().length() - 1) : remote.host();
+        SslHandler ssl = tls.newHandler(alloc, host, remote.port());
+        ssl.setHandshakeTimeoutMillis(timeoutMillis);
+        return ssl;
     }
 
     /**

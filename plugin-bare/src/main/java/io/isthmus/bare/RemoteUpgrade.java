@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -59,11 +58,8 @@ final class RemoteUpgrade {
                     protected void initChannel(Channel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (remote.secure()) {
-                            String host = remote.host().startsWith("[")
-                                    ? remote.host().substring(1, remote.host().length() - 1) : remote.host();
-                            SslHandler ssl = server.tls().newHandler(ch.alloc(), host, remote.port());
-                            ssl.setHandshakeTimeoutMillis(TimeUnit.NANOSECONDS.toMillis(deadline));
-                            p.addLast("bare-tls", ssl);
+                            p.addLast("bare-tls", OriginPool.tlsHandler(server.tls(), ch.alloc(), remote,
+                                    TimeUnit.NANOSECONDS.toMillis(deadline)));
                         }
                         p.addLast(CODEC, new HttpClientCodec());
                     }

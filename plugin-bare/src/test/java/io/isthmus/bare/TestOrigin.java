@@ -57,12 +57,30 @@ final class TestOrigin implements AutoCloseable {
     final AtomicLong sunk = new AtomicLong();
     final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
 
+    /** The server names (SNI) TLS clients asked for. */
+    final ConcurrentLinkedQueue<String> serverNames = new ConcurrentLinkedQueue<>();
+
     TestOrigin() throws InterruptedException {
+        this(null);
+    }
+
+    /** With {@code tls} (a JDK-provider server context) every connection is HTTPS. */
+    TestOrigin(io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.incrementAndGet();
+                        if (tls != null) {
+                            // SniHandler records the name the client asked for, then installs the context.
+                            ch.pipeline().addLast(new io.netty.handler.ssl.SniHandler((String name,
+                                    io.netty.util.concurrent.Promise<io.netty.handler.ssl.SslContext> promise) -> {
+                                if (name != null) {
+                                    serverNames.add(name);
+                                }
+                                return promise.setSuccess(tls);
+                            }));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec());
                         ch.pipeline().addLast(new Router());
                     }
