@@ -319,4 +319,19 @@ class BareHttpConformanceTest {
         // Every exchange above reused the first origin connection (the test's origin serves keep-alive).
         assertThat(origin.accepted.get() - before).isLessThanOrEqualTo(1);
     }
+
+    @Test
+    void metricsCountRequestsErrorsBytesAndPoolUse() throws Exception {
+        v3("/status?code=200&text=M");
+        v3("/status?code=200&text=M");
+        send(Wire.head("GET", "/bare/v3/", hostHeaders()));
+        String scrape = gateway.metrics().scrape();
+        assertThat(scrape).contains("isthmus_bare_requests_total{outcome=\"ok\",protocol=\"bare\",version=\"v3\"}")
+                .contains("isthmus_bare_requests_total{outcome=\"missing_bare_header\",protocol=\"bare\",version=\"v3\"}")
+                .contains("isthmus_bare_body_bytes_total{direction=\"downstream\"")
+                .contains("isthmus_bare_upstream_requests_total{connection=\"reused\"")
+                .contains("isthmus_bare_upstream_requests_total{connection=\"new\"")
+                .contains("isthmus_bare_upstream_idle_connections")
+                .contains("isthmus_bare_response_head_seconds_count");
+    }
 }
