@@ -7,7 +7,7 @@ import os
 import shutil
 import statistics
 
-from common import (BENCH, ROOT, Gateway, OtherLoad, Pending, Service, cpu_seconds, last_json, port, run_measured,
+from common import (BENCH, ROOT, Gateway, OtherLoad, Pending, Service, last_json, port, run_measured, settle_jit,
                     write)
 
 LARGE_MIB = 64
@@ -83,6 +83,17 @@ def bare(args, workdir, java, log):
             "bare-server-node": ("127.0.0.1:%d" % ref_port, "/bare/v3/", ["--header", "X-Bare-URL: http://%s/files/large.bin" % origin] + bare_headers),
         }
         results = {name: [] for name in targets}
+
+        def load(target, path, headers, seconds, warmup, connections):
+            return java.argv("http", "--target", target, "--path", path, *headers, "--connections", connections,
+                             "--seconds", seconds, "--warmup-seconds", warmup)
+
+        # A fixed warm-up left C2 compiling through the measured run: warm each server until its JIT is quiet.
+        for name, (service, target, path, headers) in targets.items():
+            if service:
+                settle_jit(service, lambda t=target, p=path, h=headers: run_measured(
+                    load(t, p, h, 5, 0, args.bare_connections), workdir, timeout=120), log, "bare " + name,
+                    max_batches=8, quiet_share=0.05)
         for rnd in range(args.rounds):
             for name, (service, target, path, headers) in targets.items():
                 mark = {}
@@ -91,9 +102,7 @@ def bare(args, workdir, java, log):
                 def measuring(service=service, mark=mark):
                     mark["cpu"] = service.cpu() if service else 0
 
-                out = run_measured(java.argv("http", "--target", target, "--path", path, *headers,
-                                             "--connections", args.bare_connections, "--seconds", args.bare_seconds,
-                                             "--warmup-seconds", args.bare_warmup),
+                out = run_measured(load(target, path, headers, args.bare_seconds, args.bare_warmup, args.bare_connections),
                                    workdir, timeout=args.bare_seconds + args.bare_warmup + 90, on_measuring=measuring)
                 row = last_json(out)
                 if service:
@@ -101,9 +110,7 @@ def bare(args, workdir, java, log):
                     row["server_cpu_s"] = cpu
                     row["cpu_s_per_10k"] = cpu * 10000 / row["requests"] if row["requests"] else None
                 row["other_cores"] = other.cores()
-                lout = run_measured(java.argv("http", "--target", large[name][0], "--path", large[name][1], *large[name][2],
-                                              "--connections", 1, "--seconds", 5, "--warmup-seconds", 1),
-                                    workdir, timeout=120)
+                lout = run_measured(load(large[name][0], large[name][1], large[name][2], 5, 1, 1), workdir, timeout=120)
                 row["large_mib_per_s"] = last_json(lout)["mib_per_s"]
                 results[name].append(row)
                 log("round %d bare %-17s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  cpu/10k %s  large %6.0f MiB/s  errors %d" % (
