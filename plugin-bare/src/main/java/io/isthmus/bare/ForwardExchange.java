@@ -175,6 +175,11 @@ final class ForwardExchange {
             requestDone = true;
             requestDoneNanos = System.nanoTime();
             origin.channel().write(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (!responseStarted) {
+                // From now on the clock is the response-head timeout.
+                cancelTimer();
+                schedule(server.config().upstream().responseHeadTimeout().toNanos());
+            }
         }
     }
 
@@ -185,6 +190,11 @@ final class ForwardExchange {
 
     private void responseHead(HttpResponse response) {
         responseStarted = true;
+        if (requestDone) {
+            // The head is in: from now on the clock is the idle timeout while the body streams.
+            cancelTimer();
+            schedule(server.config().upstream().idleTimeout().toNanos());
+        }
         responseKeepAlive = HttpUtil.isKeepAlive(response);
         server.metrics().responseHead(System.nanoTime() - startNanos);
         int code = response.status().code();

@@ -84,4 +84,21 @@ class BareEgressAndLimitsTest {
             }
         }
     }
+
+    @Test
+    void silentOriginTimesOut() throws Exception {
+        try (TestOrigin origin = new TestOrigin(); Gateway gateway = TestGateways.start("""
+                isthmus.plugins.bare.egress.allow-cidrs = ["127.0.0.0/8"]
+                isthmus.plugins.bare.upstream.response-head-timeout = 1s
+                """); RawClient c = new RawClient(gateway.address())) {
+            c.send(Wire.head("GET", "/bare/v3/", "X-Bare-URL: " + origin.base() + "/hang", "X-Bare-Headers: {\"Host\":\"x\"}"));
+            Wire.Response r = Wire.read(c, false);
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(JSON.readTree(r.body()).get("code").asText()).isEqualTo("CONNECTION_TIMEOUT");
+            assertThat(JSON.readTree(r.body()).get("id").asText()).isEqualTo("response");
+            // The connection stays usable after the error.
+            c.send(Wire.head("GET", "/bare/"));
+            assertThat(Wire.read(c, false).status()).isEqualTo(200);
+        }
+    }
 }

@@ -231,6 +231,9 @@ final class TestOrigin implements AutoCloseable {
                     sunk.addAndGet(bodyBytes);
                     send(ctx, full(HttpResponseStatus.OK, Long.toString(bodyBytes)));
                 }
+                case "/hang" -> {
+                    // Never answers: the gateway's response-head timeout must end it.
+                }
                 case "/big" -> new BigBody(Long.parseLong(q.parameters().get("bytes").get(0))).start(ctx);
                 default -> send(ctx, full(HttpResponseStatus.NOT_FOUND, "no such path"));
             }
