@@ -45,11 +45,6 @@ final class RemoteUpgrade {
     private RemoteUpgrade() {
     }
 
-    /** The codec's name, for callers that install handlers after it. */
-    static String codecName() {
-        return CODEC;
-    }
-
     static void open(BareServer server, RemoteRequest remote, List<String[]> headers, EventLoop loop, Listener listener) {
         long deadline = server.config().websocket().handshakeTimeout().toNanos();
         Future<Channel> dial = server.dialer().connect(new EgressTarget(remote.host(), remote.port()), server.policy(),

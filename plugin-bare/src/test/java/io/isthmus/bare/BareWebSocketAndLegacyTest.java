@@ -25,6 +25,7 @@ class BareWebSocketAndLegacyTest {
         gateway = TestGateways.start("""
                 isthmus.plugins.bare.egress.allow-cidrs = ["127.0.0.0/8"]
                 isthmus.plugins.bare.websocket.connect-message-timeout = 1s
+                isthmus.plugins.bare.websocket.handshake-timeout = 1s
                 """);
     }
 
@@ -81,6 +82,18 @@ class BareWebSocketAndLegacyTest {
                 assertThat(c.messages).as("variant %d", variant).isEmpty();
             }
         }
+    }
+
+    @Test
+    void remoteThatNeverAnswersTheUpgradeTimesOut() throws Exception {
+        try (WsClient c = WsClient.open(ws("/bare/v3/"))) {
+            // The origin reads the upgrade request for /hang and never answers it.
+            c.socket.sendText("{\"type\":\"connect\",\"remote\":\"ws://127.0.0.1:" + origin.port() + "/hang\","
+                    + "\"protocols\":[],\"headers\":{},\"forwardHeaders\":[]}", true).join();
+            assertThat(c.end()).isNotNull();
+            assertThat(c.messages).isEmpty();
+        }
+        assertThat(gateway.metrics().scrape()).contains("isthmus_bare_websockets_total{outcome=\"remote_failed\"");
     }
 
     @Test
