@@ -20,7 +20,8 @@ public record BareConfig(
         EgressRules egress) implements PluginConfig {
 
     public BareConfig {
-        require(prefix != null && prefix.startsWith("/") && prefix.endsWith("/"), "prefix", "must start and end with '/'");
+        require(prefix != null && prefix.startsWith("/"), "prefix", "must start with '/'");
+        require(prefix.endsWith("/"), "prefix", "must end with '/' (the Bare directory)");
         require(positive(metaExpiry), "meta-expiry", "must be positive");
     }
 
