@@ -113,7 +113,13 @@ final class BareRequests {
         if (!path.startsWith("/")) {
             throw BareError.invalid("request.headers.x-bare-path", "Header was invalid").failure();
         }
-        checkValue(path, "request.headers.x-bare-path");
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                // The path goes into the request line as it is: no spaces or controls.
+                throw BareError.invalid("request.headers.x-bare-path", "Header was invalid").failure();
+            }
+        }
         return new Legacy(secure, host, p, path);
     }
 

@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.isthmus.core.egress.EgressRefusal;
 import io.isthmus.core.egress.EgressRefusedException;
 import io.isthmus.core.frontdoor.NextRequest;
+import io.isthmus.core.http.LingeringClose;
 import io.isthmus.core.http.RequestHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
@@ -92,6 +92,10 @@ final class ForwardExchange {
     /** Takes over the client channel; {@code leftover} are the bytes read behind the request head. */
     void start(ByteBuf leftover) {
         inbound = leftover;
+        if (!body.done() && head.headerHasToken("expect", "100-continue")) {
+            // Expect is not forwarded (the origin never sees it), so the gateway itself invites the body.
+            client.writeAndFlush(BareResponses.bytes(client.alloc(), "HTTP/1.1 100 Continue\r\n\r\n"));
+        }
         client.pipeline().addLast(HANDLER, clientSide);
         client.config().setAutoRead(false);
         schedule(server.config().upstream().idleTimeout().toNanos());
@@ -317,7 +321,9 @@ final class ForwardExchange {
             if (next != null) {
                 next.release();
             }
-            client.writeAndFlush(client.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+            // A client may still be sending its body (the origin answered early): FIN, then discard its
+            // input for a while, so that the response is not lost to a reset.
+            LingeringClose.after(client.writeAndFlush(client.alloc().buffer(0)));
         }
     }
 

@@ -69,7 +69,9 @@ final class LegacyWebSocket {
                 throw BareError.invalid("request.headers.sec-websocket-protocol", "Unsupported protocol").failure();
             }
             String path = r.path("path").asText("/");
-            BareRequests.checkValue(path, "request.headers.sec-websocket-protocol");
+            if (!path.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+                throw BareError.invalid("request.headers.sec-websocket-protocol", "Invalid path").failure();
+            }
             lines = new ArrayList<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = json.path("headers").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();

@@ -279,6 +279,17 @@ class BareHttpConformanceTest {
     }
 
     @Test
+    void expectContinueIsAnsweredByTheGateway() throws Exception {
+        try (RawClient c = new RawClient(gateway.address())) {
+            c.send(Wire.head("POST", "/bare/v3/", "X-Bare-URL: " + origin.base() + "/echo", hostHeaders(),
+                    "Expect: 100-continue", "Content-Length: 4"));
+            assertThat(c.readHead()).startsWith("HTTP/1.1 100 Continue\r\n");
+            c.send("body");
+            assertThat(JSON.readTree(Wire.read(c, false).body()).get("body").asText()).isEqualTo("body");
+        }
+    }
+
+    @Test
     void redirectsAreReturnedNotFollowed() throws Exception {
         Wire.Response r = v3("/redirect");
         assertThat(r.status()).isEqualTo(200);
