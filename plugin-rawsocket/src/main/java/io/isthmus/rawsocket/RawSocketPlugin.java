@@ -2,11 +2,14 @@ package io.isthmus.rawsocket;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;
+import com.google.inject.multibindings.Multibinder;
 import io.isthmus.core.spi.GatewayPlugin;
+import io.isthmus.core.spi.Route;
+import io.isthmus.rawsocket.wisp.WispModule;
 
 /**
- * WebSocket to TCP/UDP for web pages (websockify-compatible endpoint, Wisp v1/v2). Its protocol lands with its own issue; until then the plugin binds and validates its config
- * block and contributes no route.
+ * WebSocket to TCP/UDP for web pages (websockify-compatible endpoint, Wisp v1/v2). The Wisp endpoint
+ * lives in {@code io.isthmus.rawsocket.wisp} and brings its own module.
  */
 public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
 
@@ -25,7 +28,8 @@ public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
         return new AbstractModule() {
             @Override
             protected void configure() {
-                // No routes yet.
+                Multibinder.newSetBinder(binder(), Route.class);
+                install(new WispModule(config.wisp(), config.egress()));
             }
         };
     }

@@ -6,7 +6,7 @@ package io.isthmus.core.mux;
  * last grant. The unit is bytes (wsmux ACK) or packets (Wisp CONTINUE).
  *
  * <p>Credit goes back only when data has been consumed (delivered onwards), so a receiver that stops
- * consuming stops the sender. A peer that sends beyond the window has overrun its credit: {@link #received}
+ * consuming stops the sender. A peer that sends beyond the window (plus its tolerance) has overrun its credit: {@link #received}
  * says so and the stream, never the session, pays for it. Not thread-safe: one stream, one event loop.
  */
 public final class CreditWindow {
@@ -27,6 +27,9 @@ public final class CreditWindow {
     private final Unit unit;
     private final long window;
     private final long grantThreshold;
+    private final long tolerance;
+    private final boolean grantAtEveryFlushPoint;
+    private final boolean bounded;
     private long outstanding;
     private long consumedSinceGrant;
 
@@ -35,12 +38,46 @@ public final class CreditWindow {
      * @param grantThreshold consumed units worth a grant on their own, before a flush point ({@link #takeGrant(boolean)})
      */
     public CreditWindow(Unit unit, long window, long grantThreshold) {
-        if (window <= 0 || grantThreshold <= 0) {
-            throw new IllegalArgumentException("window and grant threshold must be positive");
+        this(unit, window, grantThreshold, 0, true);
+    }
+
+    /**
+     * A window for protocols whose grants are absolute figures or should come in batches.
+     *
+     * @param tolerance              units beyond {@code window} the peer may have outstanding before it counts
+     *                               as an overrun. Wisp's CONTINUE says how much <em>remains</em>, and a client
+     *                               that applies it forgets the packets it sent meanwhile, so an honest client
+     *                               can be up to one window over
+     * @param grantAtEveryFlushPoint true: everything consumed is granted at each flush point (wsmux); false:
+     *                               only once {@code grantThreshold} units were consumed (fewer Wisp CONTINUEs;
+     *                               the threshold must then be at most the window, or the peer would starve)
+     */
+    public CreditWindow(Unit unit, long window, long grantThreshold, long tolerance, boolean grantAtEveryFlushPoint) {
+        this(unit, window, grantThreshold, tolerance, grantAtEveryFlushPoint, true);
+    }
+
+    private CreditWindow(Unit unit, long window, long grantThreshold, long tolerance, boolean grantAtEveryFlushPoint,
+                         boolean bounded) {
+        if (window <= 0 || grantThreshold <= 0 || tolerance < 0) {
+            throw new IllegalArgumentException("window and grant threshold must be positive, tolerance not negative");
+        }
+        if (!grantAtEveryFlushPoint && grantThreshold > window) {
+            throw new IllegalArgumentException("a grant threshold above the window would never be reached");
         }
         this.unit = unit;
         this.window = window;
         this.grantThreshold = grantThreshold;
+        this.tolerance = tolerance;
+        this.grantAtEveryFlushPoint = grantAtEveryFlushPoint;
+        this.bounded = bounded;
+    }
+
+    /**
+     * A receiving side without flow control (Wisp's UDP streams, where a datagram is dropped rather than
+     * held back): nothing is ever an overrun and nothing is ever granted.
+     */
+    public static CreditWindow unbounded(Unit unit) {
+        return new CreditWindow(unit, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 0, false, false);
     }
 
     public Unit unit() {
@@ -56,9 +93,9 @@ public final class CreditWindow {
         return outstanding;
     }
 
-    /** Units the peer may still send before it overruns (Wisp reports this absolute figure). */
+    /** Units the peer may still send within the window, never below 0 (Wisp reports this absolute figure). */
     public long remaining() {
-        return window - outstanding;
+        return Math.max(0, window - outstanding);
     }
 
     /** Consumed units not yet granted back. */
@@ -68,8 +105,11 @@ public final class CreditWindow {
 
     /** Counts a data message of {@code bytes} bytes; false when it overruns the window (nothing is counted then). */
     public boolean received(int bytes) {
+        if (!bounded) {
+            return true;
+        }
         long cost = unit.cost(bytes);
-        if (outstanding + cost > window) {
+        if (outstanding + cost > window + tolerance) {
             return false;
         }
         outstanding += cost;
@@ -78,6 +118,9 @@ public final class CreditWindow {
 
     /** A data message of {@code bytes} bytes was consumed (delivered onwards). */
     public void consumed(int bytes) {
+        if (!bounded) {
+            return;
+        }
         consumedSinceGrant += unit.cost(bytes);
     }
 
@@ -87,7 +130,7 @@ public final class CreditWindow {
      */
     public long takeGrant(boolean flushPoint) {
         long grant = consumedSinceGrant;
-        if (grant == 0 || (!flushPoint && grant < grantThreshold)) {
+        if (grant == 0 || ((!flushPoint || !grantAtEveryFlushPoint) && grant < grantThreshold)) {
             return 0;
         }
         consumedSinceGrant = 0;

@@ -113,6 +113,52 @@ class MuxSessionTest {
     }
 
     @Test
+    void dataDeliveredStraightToTheSpliceEndsWithOneReadCompletePerRead() {
+        start(MuxKeepalive.NONE, 8);
+        ToyStream s = stream(1, false, 100, 1000);
+        RecordingSink sink = new RecordingSink();
+        s.open(sink);
+        channel.runPendingTasks();
+        int before = sink.readCompletes;
+        channel.writeInbound(frame("D", 1, 10), frame("D", 1, 20));
+        channel.runPendingTasks();
+        assertThat(sink.bytes).isEqualTo(30);
+        // Without it the splice would never flush what it wrote to the other side.
+        assertThat(sink.readCompletes).isEqualTo(before + 1);
+    }
+
+    @Test
+    void packetWindowsWithToleranceGrantOnlyAtTheThresholdAndCountEmptyPackets() {
+        CreditWindow w = new CreditWindow(CreditWindow.Unit.PACKETS, 4, 2, 4, false);
+        for (int i = 0; i < 8; i++) {
+            assertThat(w.received(10)).isTrue();
+        }
+        assertThat(w.received(10)).isFalse();
+        assertThat(w.remaining()).isZero();
+        w.consumed(0);
+        assertThat(w.takeGrant(true)).isZero();
+        w.consumed(10);
+        assertThat(w.takeGrant(true)).isEqualTo(2);
+        assertThat(w.outstanding()).isEqualTo(6);
+
+        CreditWindow none = CreditWindow.unbounded(CreditWindow.Unit.PACKETS);
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(none.received(1)).isTrue();
+            none.consumed(1);
+        }
+        assertThat(none.takeGrant(true)).isZero();
+
+        start(MuxKeepalive.NONE, 8);
+        ToyStream s = new ToyStream(session, 1, new CreditWindow(CreditWindow.Unit.PACKETS, 2, 1, 0, false), false, 100);
+        assertThat(session.add(s)).isTrue();
+        s.open(new RecordingSink());
+        s.peerData(Unpooled.EMPTY_BUFFER);
+        channel.runPendingTasks();
+        // An empty data packet still cost a unit, and it comes back.
+        assertThat(session.out).containsExactly("GRANT 1 1");
+    }
+
+    @Test
     void grantsAreBatchedToTheEndOfTheParentsRead() {
         start(MuxKeepalive.NONE, 8);
         ToyStream s = stream(1, false, 100, 1000);
@@ -431,8 +477,11 @@ class MuxSessionTest {
             data.release();
         }
 
+        int readCompletes;
+
         @Override
         public void onReadComplete() {
+            readCompletes++;
         }
 
         @Override
