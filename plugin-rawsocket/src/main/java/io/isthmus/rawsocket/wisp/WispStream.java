@@ -13,6 +13,9 @@ import io.netty.buffer.ByteBuf;
  */
 public class WispStream extends MuxStream {
 
+    /** A TCP stream is overrun when its client has more than this many windows outstanding. */
+    static final int OVERRUN_WINDOWS = 4;
+
     protected final WispSession wisp;
     private final boolean halfClose;
 
@@ -25,8 +28,11 @@ public class WispStream extends MuxStream {
 
     /** The receive window of a TCP stream: {@code buffer} packets, granted back every {@code continueEvery}. */
     static CreditWindow window(WispConfig config) {
-        // Up to one window of tolerance: a client applying an absolute CONTINUE forgets packets in flight.
-        return new CreditWindow(CreditWindow.Unit.PACKETS, config.buffer(), config.continueEvery(), config.buffer(), false);
+        // CONTINUE carries an absolute figure and a client (wisp-js) replaces its credit with it, forgetting the
+        // packets it sent while the CONTINUE was on its way; with several CONTINUEs in flight an honest client
+        // can be more than one window over. Only beyond four windows is it an overrun.
+        return new CreditWindow(CreditWindow.Unit.PACKETS, config.buffer(), config.continueEvery(),
+                OVERRUN_WINDOWS * (long) config.buffer() - config.buffer(), false);
     }
 
     public boolean udp() {

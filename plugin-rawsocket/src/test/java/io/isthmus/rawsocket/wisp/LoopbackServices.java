@@ -40,6 +40,7 @@ final class LoopbackServices implements AutoCloseable {
             while (!server.isClosed()) {
                 try {
                     Socket c = server.accept();
+                    c.setTcpNoDelay(true);
                     accepted.incrementAndGet();
                     closeables.add(c);
                     Thread w = new Thread(() -> {

@@ -226,11 +226,14 @@ class WispConformanceTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> services.sunk.get() >= 30_000);
 
-            // Stream 2 floods 400 packets at once (beyond buffer and tolerance): it alone is closed (0x49).
-            w.send(connect(2, 1, services.tcpSlow(), "127.0.0.1"));
-            for (int i = 0; i < 400; i++) {
-                w.send(data(2, new byte[10]));
+            // Stream 2 floods 600 packets at once (beyond four windows): it alone is closed (0x49).
+            // Sent in one write behind the CONNECT, they all arrive before the dial is done and are held.
+            java.util.List<byte[]> flood = new java.util.ArrayList<>();
+            flood.add(connect(2, 1, services.tcpSlow(), "127.0.0.1"));
+            for (int i = 0; i < 600; i++) {
+                flood.add(data(2, new byte[10]));
             }
+            w.sendBatch(flood);
             WispWire.Frame f = w.read();
             while (f.type() == 0x03) {
                 f = w.read();

@@ -58,6 +58,7 @@ final class WispWire implements AutoCloseable {
     /** Opens {@code path}; {@code extraHeaders} each end in CRLF (e.g. a Sec-WebSocket-Protocol). */
     static WispWire open(InetSocketAddress gateway, String path, String extraHeaders) throws IOException {
         RawClient c = new RawClient(gateway, 10_000);
+        c.socket().setTcpNoDelay(true);
         c.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n");
         return new WispWire(c, c.readHead());
@@ -126,7 +127,20 @@ final class WispWire implements AutoCloseable {
         sendFrame(BINARY, payload);
     }
 
+    /** Several binary messages in one write (so the gateway reads them in one batch). */
+    void sendBatch(java.util.List<byte[]> payloads) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] p : payloads) {
+            all.writeBytes(frame(BINARY, p));
+        }
+        client.send(all.toByteArray());
+    }
+
     void sendFrame(int opcode, byte[] payload) throws IOException {
+        client.send(frame(opcode, payload));
+    }
+
+    private static byte[] frame(int opcode, byte[] payload) {
         ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
         f.write(0x80 | opcode);
         int n = payload.length;
@@ -148,7 +162,7 @@ final class WispWire implements AutoCloseable {
             masked[i] = (byte) (payload[i] ^ mask[i & 3]);
         }
         f.writeBytes(masked);
-        client.send(f.toByteArray());
+        return f.toByteArray();
     }
 
     /** The next frame that is not a ping (pings are answered). */
