@@ -30,6 +30,7 @@ public record WispConfig(
         Duration pingInterval,
         boolean wsproxy,
         boolean directSockets,
+        String directSocketsScript,
         EgressRules egress) {
 
     public WispConfig {
@@ -48,6 +49,9 @@ public record WispConfig(
             ConfigValueException.require(d != null && !d.isNegative() && !d.isZero(), "idle-timeout",
                     "idle-timeout, udp-idle-timeout, handshake-timeout and ping-interval must be positive");
         }
+        ConfigValueException.require(directSocketsScript != null
+                && (directSocketsScript.isEmpty() || directSocketsScript.startsWith("/")), "direct-sockets-script",
+                "must be a path starting with '/', or empty");
         if (egress == null) {
             egress = EgressRules.none();
         }

@@ -33,6 +33,9 @@ public final class WispModule extends AbstractModule {
         Multibinder<Route> routes = Multibinder.newSetBinder(binder(), Route.class);
         if (config.enabled()) {
             routes.addBinding().toProvider(RouteProvider.class);
+            if (config.directSockets() && !config.directSocketsScript().isEmpty()) {
+                routes.addBinding().toInstance(new DirectSocketsScript(config).route());
+            }
         }
     }
 

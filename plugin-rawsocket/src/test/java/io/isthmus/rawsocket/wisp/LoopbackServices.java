@@ -106,6 +106,23 @@ final class LoopbackServices implements AutoCloseable {
         return s.getLocalPort();
     }
 
+    /** Reads to the end of input, then answers "got N" (the bytes it read) and closes: a half-close target. */
+    int tcpHalf() throws IOException {
+        ServerSocket s = listen();
+        serve(s, c -> {
+            InputStream in = c.getInputStream();
+            byte[] buf = new byte[65536];
+            long total = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                total += n;
+            }
+            c.getOutputStream().write(("got " + total).getBytes());
+            c.getOutputStream().flush();
+        });
+        return s.getLocalPort();
+    }
+
     /** Reads and counts everything. */
     int tcpSink() throws IOException {
         ServerSocket s = listen();
