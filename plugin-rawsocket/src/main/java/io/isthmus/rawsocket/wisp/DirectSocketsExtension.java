@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
@@ -83,8 +84,20 @@ public final class DirectSocketsExtension {
 
         static final Options NONE = new Options(null, null, null, null, null, null, null);
 
-        /** Applies the socket options to a connected channel (what the transport supports). */
+        /** Applies the socket options to a connected channel: TCP's to TCP, buffer sizes to both kinds. */
         void applyTo(Channel channel) {
+            if (channel instanceof SocketChannel) {
+                applyTcp(channel);
+            }
+            if (sendBufferSize != null) {
+                channel.config().setOption(ChannelOption.SO_SNDBUF, Math.min(sendBufferSize, MAX_BUFFER_SIZE));
+            }
+            if (receiveBufferSize != null) {
+                channel.config().setOption(ChannelOption.SO_RCVBUF, Math.min(receiveBufferSize, MAX_BUFFER_SIZE));
+            }
+        }
+
+        private void applyTcp(Channel channel) {
             if (noDelay != null) {
                 channel.config().setOption(ChannelOption.TCP_NODELAY, noDelay);
             }
@@ -95,12 +108,6 @@ public final class DirectSocketsExtension {
                     channel.config().setOption(EpollChannelOption.TCP_KEEPIDLE, seconds);
                     channel.config().setOption(EpollChannelOption.TCP_KEEPINTVL, seconds);
                 }
-            }
-            if (sendBufferSize != null) {
-                channel.config().setOption(ChannelOption.SO_SNDBUF, Math.min(sendBufferSize, MAX_BUFFER_SIZE));
-            }
-            if (receiveBufferSize != null) {
-                channel.config().setOption(ChannelOption.SO_RCVBUF, Math.min(receiveBufferSize, MAX_BUFFER_SIZE));
             }
         }
 

@@ -1,6 +1,5 @@
 package io.isthmus.rawsocket.wisp;
 
-import io.isthmus.core.egress.EgressRefusal;
 import io.isthmus.core.egress.EgressRefusedException;
 import io.isthmus.core.mux.MuxCloseReason;
 import io.netty.channel.ConnectTimeoutException;
@@ -87,10 +86,5 @@ public enum WispCloseReason {
             return MuxCloseReason.TIMEOUT;
         }
         return MuxCloseReason.UNREACHABLE;
-    }
-
-    /** Whether a refusal is the policy's (0x48) rather than the target's. */
-    static boolean isPolicy(EgressRefusal refusal) {
-        return ofDialFailure(new EgressRefusedException(refusal)) == MuxCloseReason.BLOCKED;
     }
 }

@@ -135,6 +135,9 @@ final class WispConnector {
         Endpoint target;
         SpliceOptions splice;
         if (udp) {
+            if (options != null) {
+                options.applyTo(channel);
+            }
             target = UdpFlowEndpoint.adopt(channel);
             splice = SpliceOptions.of(WispRoute.PROTOCOL, config.udpIdleTimeout()).withHalfClose(false);
         } else {
