@@ -128,18 +128,27 @@ class MuxSessionTest {
     }
 
     @Test
-    void packetWindowsWithToleranceGrantOnlyAtTheThresholdAndCountEmptyPackets() {
-        CreditWindow w = new CreditWindow(CreditWindow.Unit.PACKETS, 4, 2, 4, false);
-        for (int i = 0; i < 8; i++) {
+    void replacingGrantsKeepAPeerThatForgetsPacketsInFlightWithinOneWindow() {
+        CreditWindow w = CreditWindow.replacing(CreditWindow.Unit.PACKETS, 4, 2);
+        for (int i = 0; i < 4; i++) {
             assertThat(w.received(10)).isTrue();
         }
         assertThat(w.received(10)).isFalse();
-        assertThat(w.remaining()).isZero();
-        w.consumed(0);
-        assertThat(w.takeGrant(true)).isZero();
         w.consumed(10);
-        assertThat(w.takeGrant(true)).isEqualTo(2);
-        assertThat(w.outstanding()).isEqualTo(6);
+        assertThat(w.takeGrant(true)).isZero(); // one unit is not worth a grant
+        w.consumed(0);
+        assertThat(w.takeGrant(true)).isEqualTo(2); // the peer may now send 2 more in all
+        // A peer that replaces its credit with 2 while 0 were in flight: 2 more pass, the third overruns.
+        assertThat(w.received(1)).isTrue();
+        assertThat(w.received(1)).isTrue();
+        assertThat(w.received(1)).isFalse();
+        // Grants never let the peer's limit run more than one window ahead of what was consumed.
+        w.consumed(1);
+        w.consumed(1);
+        w.consumed(1);
+        w.consumed(1);
+        assertThat(w.takeGrant(true)).isEqualTo(4);
+        assertThat(w.remaining()).isEqualTo(4);
 
         CreditWindow none = CreditWindow.unbounded(CreditWindow.Unit.PACKETS);
         for (int i = 0; i < 10_000; i++) {
@@ -149,7 +158,7 @@ class MuxSessionTest {
         assertThat(none.takeGrant(true)).isZero();
 
         start(MuxKeepalive.NONE, 8);
-        ToyStream s = new ToyStream(session, 1, new CreditWindow(CreditWindow.Unit.PACKETS, 2, 1, 0, false), false, 100);
+        ToyStream s = new ToyStream(session, 1, CreditWindow.replacing(CreditWindow.Unit.PACKETS, 1, 1), false, 100);
         assertThat(session.add(s)).isTrue();
         s.open(new RecordingSink());
         s.peerData(Unpooled.EMPTY_BUFFER);

@@ -13,9 +13,6 @@ import io.netty.buffer.ByteBuf;
  */
 public class WispStream extends MuxStream {
 
-    /** A TCP stream is overrun when its client has more than this many windows outstanding. */
-    static final int OVERRUN_WINDOWS = 4;
-
     protected final WispSession wisp;
     private final boolean halfClose;
 
@@ -26,13 +23,12 @@ public class WispStream extends MuxStream {
         this.halfClose = halfClose;
     }
 
-    /** The receive window of a TCP stream: {@code buffer} packets, granted back every {@code continueEvery}. */
+    /**
+     * The receive window of a TCP stream: {@code buffer} packets; CONTINUE replaces the client's credit, and
+     * is sent once at least {@code continue-every} packets can be given back.
+     */
     static CreditWindow window(WispConfig config) {
-        // CONTINUE carries an absolute figure and a client (wisp-js) replaces its credit with it, forgetting the
-        // packets it sent while the CONTINUE was on its way; with several CONTINUEs in flight an honest client
-        // can be more than one window over. Only beyond four windows is it an overrun.
-        return new CreditWindow(CreditWindow.Unit.PACKETS, config.buffer(), config.continueEvery(),
-                OVERRUN_WINDOWS * (long) config.buffer() - config.buffer(), false);
+        return CreditWindow.replacing(CreditWindow.Unit.PACKETS, config.buffer(), config.continueEvery());
     }
 
     public boolean udp() {
@@ -56,7 +52,7 @@ public class WispStream extends MuxStream {
 
     @Override
     protected void grantCredit(long units) {
-        wisp.send(WispPacket.continuePacket(wisp.parent().alloc(), id(), receiveWindow().remaining()));
+        wisp.send(WispPacket.continuePacket(wisp.parent().alloc(), id(), units));
     }
 
     @Override

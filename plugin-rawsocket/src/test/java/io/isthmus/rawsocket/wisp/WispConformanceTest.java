@@ -226,7 +226,7 @@ class WispConformanceTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> services.sunk.get() >= 30_000);
 
-            // Stream 2 floods 600 packets at once (beyond four windows): it alone is closed (0x49).
+            // Stream 2 floods 600 packets at once (beyond its 128): it alone is closed (0x49).
             // Sent in one write behind the CONNECT, they all arrive before the dial is done and are held.
             java.util.List<byte[]> flood = new java.util.ArrayList<>();
             flood.add(connect(2, 1, services.tcpSlow(), "127.0.0.1"));

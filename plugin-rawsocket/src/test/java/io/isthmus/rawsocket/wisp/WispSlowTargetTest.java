@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A target that stops reading slows only its own stream: the client runs out of CONTINUE credit on it,
  * while another stream on the same WebSocket keeps moving, and what the gateway holds for the stalled
- * stream stays within its window (buffer plus tolerance packets).
+ * stream stays within its window ({@code buffer} packets).
  */
 class WispSlowTargetTest {
 
@@ -78,8 +78,9 @@ class WispSlowTargetTest {
                     }
                 }
                 assertThat(stalled).isNotNull();
-                // Held for the stalled stream: at most four windows of packets (the overrun limit).
-                assertThat(stalled.heldBytes()).isGreaterThan(0).isLessThanOrEqualTo(4L * 128 * packet.length);
+                // Held for the stalled stream: at most one window of packets, although the client (like
+                // wisp-js) replaces its credit with each CONTINUE while packets are in flight.
+                assertThat(stalled.heldBytes()).isGreaterThan(0).isLessThanOrEqualTo(128L * packet.length);
                 assertThat(stalled.state()).isEqualTo(MuxStream.State.OPEN);
                 Counter stalls = g.metrics().registry().find("isthmus.wisp.credit.stalls").counter();
                 assertThat(stalls.count()).isGreaterThanOrEqualTo(1);
