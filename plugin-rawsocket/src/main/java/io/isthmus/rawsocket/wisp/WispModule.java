@@ -11,6 +11,7 @@ import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.egress.EgressPolicy;
 import io.isthmus.core.egress.EgressRules;
 import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
 import io.isthmus.core.splice.SpliceEngine;
 
@@ -31,11 +32,33 @@ public final class WispModule extends AbstractModule {
     @Override
     protected void configure() {
         Multibinder<Route> routes = Multibinder.newSetBinder(binder(), Route.class);
+        Multibinder<PluginService> services = Multibinder.newSetBinder(binder(), PluginService.class);
         if (config.enabled()) {
             routes.addBinding().toProvider(RouteProvider.class);
+            services.addBinding().toProvider(DrainProvider.class);
             if (config.directSockets() && !config.directSocketsScript().isEmpty()) {
                 routes.addBinding().toInstance(new DirectSocketsScript(config).route());
             }
+        }
+    }
+
+    /** At the gateway's drain, every Wisp session refuses new streams and closes with its last one. */
+    static final class DrainProvider implements Provider<PluginService> {
+        private final WispServer server;
+
+        @Inject
+        DrainProvider(WispServer server) {
+            this.server = server;
+        }
+
+        @Override
+        public PluginService get() {
+            return new PluginService() {
+                @Override
+                public void drain() {
+                    server.drain();
+                }
+            };
         }
     }
 

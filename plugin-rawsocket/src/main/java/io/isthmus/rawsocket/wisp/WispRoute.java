@@ -75,6 +75,7 @@ public final class WispRoute implements ConnectionHandler {
         channel.pipeline().addLast("wisp-aggregator", new WebSocketFrameAggregator(config.maxMessage().toIntBytes()));
         WispSession session = new WispSession(channel, server, connector, v2, passwords);
         channel.pipeline().addLast("wisp", session);
+        server.track(session);
         server.metrics().sessionOpened(v2 ? "v2" : "v1");
         session.start();
         if (handoff.leftover().isReadable()) {

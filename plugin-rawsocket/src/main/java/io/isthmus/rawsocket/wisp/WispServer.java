@@ -4,6 +4,7 @@ import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.egress.EgressPolicy;
 import io.isthmus.core.splice.SpliceEngine;
 import java.net.InetAddress;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -19,6 +20,8 @@ public final class WispServer {
     private final SpliceEngine splices;
     private final WispMetrics metrics;
     private final ConcurrentHashMap<InetAddress, Integer> perIp = new ConcurrentHashMap<>();
+    private final Set<WispSession> sessions = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
 
     public WispServer(WispConfig config, EgressPolicy policy, EgressDialer dialer, SpliceEngine splices, WispMetrics metrics) {
         this.config = config;
@@ -64,6 +67,31 @@ public final class WispServer {
 
     void release(InetAddress ip) {
         perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Tracks a live session until its WebSocket closes; a draining server drains it at once. */
+    void track(WispSession session) {
+        sessions.add(session);
+        session.closeFuture().addListener(f -> sessions.remove(session));
+        if (draining) {
+            session.drain();
+        }
+    }
+
+    /**
+     * The gateway is shutting down: every session refuses new streams and closes (1001) with its last
+     * one; the gateway's drain deadline aborts what is left.
+     */
+    public void drain() {
+        draining = true;
+        for (WispSession s : sessions) {
+            s.drain();
+        }
+    }
+
+    /** Sessions alive now. */
+    public int sessions() {
+        return sessions.size();
     }
 
     /** WebSockets counted for {@code ip} now. */
