@@ -3,7 +3,9 @@ package io.isthmus.rawsocket.wisp;
 import io.isthmus.core.egress.EgressTarget;
 import io.isthmus.core.mux.MuxCloseReason;
 import io.isthmus.core.mux.MuxStream;
+import io.isthmus.core.splice.DatagramEndpoint;
 import io.isthmus.core.splice.Endpoint;
+import io.netty.channel.socket.DatagramChannel;
 import io.isthmus.core.splice.SpliceOptions;
 import io.isthmus.core.splice.TcpEndpoint;
 import io.netty.buffer.ByteBuf;
@@ -34,6 +36,8 @@ final class WispConnector {
 
     private static final ChannelHandler NO_HANDLERS = new NoHandlers();
     /** Bytes a dialed TCP connection may hold before its splice opens (it opens in the same task). */
+    /** Datagrams held before the splice opens; the dial and the join run in one task, so none normally are. */
+    private static final int UDP_HOLD_LIMIT = 256 * 1024;
     private static final int HOLD_LIMIT = 256 * 1024;
 
     private final WispServer server;
@@ -138,7 +142,9 @@ final class WispConnector {
             if (options != null) {
                 options.applyTo(channel);
             }
-            target = UdpFlowEndpoint.adopt(channel);
+            // A datagram is one Wisp DATA packet, so the largest UDP payload is the bound either way.
+            target = DatagramEndpoint.adopt((DatagramChannel) channel, UDP_HOLD_LIMIT, DatagramEndpoint.MAX_UDP_PAYLOAD,
+                    DatagramEndpoint.Listener.NONE);
             splice = SpliceOptions.of(WispRoute.PROTOCOL, config.udpIdleTimeout()).withHalfClose(false);
         } else {
             if (options != null) {
