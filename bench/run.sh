@@ -22,14 +22,17 @@ args=("$@")
 scen=()
 for a in "${args[@]}"; do [[ "$a" == -* ]] && break; scen+=("$a"); done
 has() { local p="$1"; [[ ${#scen[@]} -eq 0 || " ${scen[*]} " == *" all "* ]] && return 0; for a in "${scen[@]}"; do [[ "$a" == $p* ]] && return 0; done; return 1; }
-# Every suite but bare runs iperf3 or the throughput scenarios' peers.
-if [[ ${#scen[@]} -ne 1 || "${scen[0]}" != bare ]]; then need iperf3 "iperf3"; fi
+# iperf3 drives every suite but bare and rawsocket, which bring their own load clients.
+only_own=true
+for a in "${scen[@]}"; do [[ $a == bare || $a == rawsocket ]] || only_own=false; done
+if [[ ${#scen[@]} -eq 0 ]] || ! $only_own; then need iperf3 "iperf3"; fi
 if has throughput || has socat; then need socat "socat"; fi
 if has throughput || has nginx; then
   need nginx "nginx-light"
   [[ -f /usr/lib/nginx/modules/ngx_stream_module.so ]] || missing+=("nginx stream module (libnginx-mod-stream)")
 fi
 if has throughput || has haproxy; then need haproxy "haproxy"; fi
+if has rawsocket; then need websockify "websockify"; need gcc "gcc"; need java "a JDK 17"; fi
 java_suite=false
 for s in isthmus latency pairs remoted idle throughput bare; do has "$s" && java_suite=true; done
 if has bare; then
@@ -51,7 +54,7 @@ fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "missing tools:" >&2
   for m in "${missing[@]}"; do echo "  - $m" >&2; done
-  echo "on Debian: apt-get update && apt-get install -y iperf3 socat nginx-light libnginx-mod-stream haproxy gcc libssl-dev" >&2
+  echo "on Debian: apt-get update && apt-get install -y iperf3 socat nginx-light libnginx-mod-stream haproxy gcc libssl-dev websockify" >&2
   exit 2
 fi
 exec python3 "$here/lib/bench.py" "$@"

@@ -47,6 +47,22 @@ else
   echo "Debian packages present: ${wanted[*]}"
 fi
 
+# podman on our machines (../shared/protocols/containers.md): runc, and no default ulimits (podman's
+# defaults make runc fail with "setrlimit RLIMIT_NOFILE: Operation not permitted").
+containers_conf=/etc/containers/containers.conf
+if [[ ! -e $containers_conf ]]; then
+  if [[ $(id -u) -eq 0 ]] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then
+    echo "writing $containers_conf (runc, no default ulimits)"
+    root=(); [[ $(id -u) -eq 0 ]] || root=(sudo -n)
+    ${root[@]+"${root[@]}"} mkdir -p /etc/containers
+    printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' | ${root[@]+"${root[@]}"} tee "$containers_conf" >/dev/null
+  else
+    echo "error: podman needs $containers_conf; as root run:" >&2
+    echo "  printf '[containers]\\ndefault_ulimits = []\\n[engine]\\nruntime = \"runc\"\\n' > $containers_conf" >&2
+    exit 1
+  fi
+fi
+
 # npm clients: exactly the versions in the lock file, reinstalled only when the lock file changed.
 npm_dir="$here/npm"
 stamp="$npm_dir/node_modules/.installed-lock"

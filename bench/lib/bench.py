@@ -15,6 +15,9 @@ Suites, all on loopback, every load bounded in count and time:
   pairs       WebRoute pairs per second (link, one byte each way, close)
   remoted     Remoted client connects per second through one registered server (the Java SDK)
   idle        heap, direct memory, RSS and kernel slab per idle linked pair, and the projection to 100,000
+  rawsocket   the raw-socket bridge's websockify endpoint vs Debian's websockify on the same target with the
+              same C client (bench/c/wsload.c): one-way bulk MiB/s and relay CPU-s/GB, 1 and 10 streams,
+              and small-message round trips (bench/lib/rawsocket.py)
 
 Positional arguments name throughput scenarios and/or suites; none means the default set (every suite,
 the default throughput scenarios); `all` adds the probe scenarios. Stdlib only.
@@ -33,6 +36,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suites  # noqa: E402
 import bare  # noqa: E402
+import rawsocket  # noqa: E402
 import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
                     compile_c, port, gateway_conf, profile_summary, settle_jit, wait_listening, wait_port, wait_quiet,
@@ -45,7 +49,7 @@ ISTHMUS = ["isthmus-copy", "isthmus-splice", "isthmus-splice-64k"]
 DOCKS = ["isthmus-copy-docks", "isthmus-splice-docks"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
-SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare"]
+SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare", "rawsocket"]
 DESCRIPTIONS = {
     "direct": "direct (no relay)",
     "socat": "socat -b 131072 (a process per connection)",
@@ -488,6 +492,10 @@ def main():
             if suite == "throughput":
                 out[suite] = throughput(scen, args, workdir, log, profiles)
                 report += throughput_report(out[suite], args)
+                continue
+            if suite == "rawsocket":
+                out[suite] = rawsocket.rawsocket(args, workdir, log)
+                report += rawsocket.rawsocket_report(out[suite], args)
                 continue
             if java is None:
                 java = JavaTool(args, workdir)

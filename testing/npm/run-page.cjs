@@ -3,7 +3,9 @@
 // has finished; this runner waits for `done`, saves a screenshot, prints one JSON line on stdout
 // ({ok, e2e, console, error}) and exits 0 only when the page said ok.
 //
-// usage: node run-page.cjs URL SCREENSHOT.png TIMEOUT_MS
+// usage: node run-page.cjs URL SCREENSHOT.png TIMEOUT_MS [INIT_SCRIPT.js]
+// INIT_SCRIPT, when given, runs in the page before its own scripts (playwright's addInitScript): a test
+// checks a page it does not own (e.g. the gateway's status page) from inside, on the page's own origin.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -11,7 +13,7 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 
 async function main() {
-  const [url, screenshot, timeoutArg] = process.argv.slice(2);
+  const [url, screenshot, timeoutArg, initScript] = process.argv.slice(2);
   const timeout = Number(timeoutArg || 60000);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'isthmus-chromium-'));
   const consoleLines = [];
@@ -24,6 +26,9 @@ async function main() {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+    if (initScript) {
+      await context.addInitScript({ path: initScript });
+    }
     const page = context.pages()[0] || await context.newPage();
     page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));

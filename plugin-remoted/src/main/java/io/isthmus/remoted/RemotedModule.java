@@ -70,9 +70,9 @@ final class RemotedModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics) {
+    Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics, GatewayConfig core) {
         return Rendezvous.create(splices, gatewayMetrics.protocol(RemotedPlugin.NAME),
-                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()), config.waitTimeout(), LINK_GRACE, true, HOLD_LIMIT);
+                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp(), core.limits().ipv6PrefixLength()), config.waitTimeout(), LINK_GRACE, true, HOLD_LIMIT);
     }
 
     @Provides

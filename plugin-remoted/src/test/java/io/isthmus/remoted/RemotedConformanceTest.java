@@ -295,6 +295,28 @@ class RemotedConformanceTest {
         }
     }
 
+    /**
+     * Issue #10 point 8: a protocol violation on a registration gets the RFC 6455 close code before the
+     * close (1002 for an unmasked frame, 1009 for one over max-frame-payload), not a bare TCP close.
+     */
+    @Test
+    void protocolViolationsOnARegistrationGetTheirCloseCode() throws IOException {
+        try (RawWebSocket ws = register(uniquePath())) {
+            // An unmasked text frame: client frames must be masked.
+            ws.client.send(new byte[] {(byte) 0x81, 0x02, 'h', 'i'});
+            RawWebSocket.Frame close = readNonPing(ws);
+            assertThat(close.opcode()).isEqualTo(8);
+            assertThat(((close.payload()[0] & 0xff) << 8) | (close.payload()[1] & 0xff)).isEqualTo(1002);
+        }
+        try (RawWebSocket ws = register(uniquePath())) {
+            // A binary frame announcing 1 MiB, over the 64k limit.
+            ws.client.send(new byte[] {(byte) 0x82, (byte) (0x80 | 127), 0, 0, 0, 0, 0, 0x10, 0, 0, 1, 2, 3, 4});
+            RawWebSocket.Frame close = readNonPing(ws);
+            assertThat(close.opcode()).isEqualTo(8);
+            assertThat(((close.payload()[0] & 0xff) << 8) | (close.payload()[1] & 0xff)).isEqualTo(1009);
+        }
+    }
+
     /** The next frame that is not the gateway's keepalive ping (the ping interval is short in these tests). */
     static RawWebSocket.Frame readNonPing(RawWebSocket ws) throws IOException {
         for (int i = 0; i < 20; i++) {

@@ -31,7 +31,8 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
 
     public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels) {
         ForwardedClient clients = new ForwardedClient(config.trustedProxies());
-        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(), metrics, clients);
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
+                config.limits().ipv6PrefixLength(), metrics, clients);
         this.router = new RouterHandler(router, metrics, clients,
                 config.landing().enabled() ? new LandingPage(router.routes()) : null);
         this.headLimits = HeadLimits.from(config.limits());

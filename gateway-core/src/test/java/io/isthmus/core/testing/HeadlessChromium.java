@@ -47,11 +47,25 @@ public final class HeadlessChromium {
      * screenshot to {@code screenshot} (its folder is created).
      */
     public static PageReport load(String url, Path screenshot, Duration limit) throws IOException, InterruptedException {
+        return load(url, screenshot, limit, null);
+    }
+
+    /**
+     * As {@link #load(String, Path, Duration)}, with {@code initScript} (may be null) run in the page before
+     * its own scripts: for a page the test does not own, the script does the checks and sets
+     * {@code window.__e2e}, on the page's own origin.
+     */
+    public static PageReport load(String url, Path screenshot, Duration limit, Path initScript)
+            throws IOException, InterruptedException {
         Path chromium = binary();
         Files.createDirectories(screenshot.toAbsolutePath().getParent());
         Path runner = NodeScripts.testingDir().resolve("npm/run-page.cjs");
-        NodeScripts.Run run = NodeScripts.run(runner,
-                List.of(url, screenshot.toAbsolutePath().toString(), Long.toString(limit.toMillis())),
+        List<String> args = new java.util.ArrayList<>(
+                List.of(url, screenshot.toAbsolutePath().toString(), Long.toString(limit.toMillis())));
+        if (initScript != null) {
+            args.add(initScript.toAbsolutePath().toString());
+        }
+        NodeScripts.Run run = NodeScripts.run(runner, args,
                 Map.of("CHROMIUM", chromium.toString()), limit.plusSeconds(30));
         String line = run.lastLine();
         JsonNode report;
