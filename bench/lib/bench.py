@@ -35,6 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suites  # noqa: E402
+import bare  # noqa: E402
 import rawsocket  # noqa: E402
 import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
@@ -48,7 +49,7 @@ ISTHMUS = ["isthmus-copy", "isthmus-splice", "isthmus-splice-64k"]
 DOCKS = ["isthmus-copy-docks", "isthmus-splice-docks"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
-SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "rawsocket"]
+SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare", "rawsocket"]
 DESCRIPTIONS = {
     "direct": "direct (no relay)",
     "socat": "socat -b 131072 (a process per connection)",
@@ -452,6 +453,9 @@ def main():
     ap.add_argument("--remoted-concurrency", type=int, default=64)
     ap.add_argument("--remoted-warmup", type=int, default=1000)
     ap.add_argument("--idle-pairs", type=int, default=8000)
+    ap.add_argument("--bare-connections", type=int, default=32, help="keep-alive connections of the bare suite")
+    ap.add_argument("--bare-seconds", type=int, default=10, help="measured seconds per bare run")
+    ap.add_argument("--bare-warmup", type=int, default=5, help="warm-up seconds per bare run")
     ap.add_argument("--wait-quiet", type=int, default=0, metavar="S",
                     help="before each suite, wait up to S seconds until other processes use < 0.15 cores")
     ap.add_argument("--profile", action="store_true",
@@ -507,6 +511,9 @@ def main():
             elif suite == "idle":
                 out[suite] = suites.idle(args, workdir, java, log)
                 report += suites.idle_report(out[suite])
+            elif suite == "bare":
+                out[suite] = bare.bare(args, workdir, java, log)
+                report += bare.bare_report(out[suite], args)
         except (Pending, RuntimeError, subprocess.SubprocessError, OSError) as e:
             log("%s: FAILED or pending: %s" % (suite, e))
             report += ["## %s" % suite, "", "not measured: %s" % e, ""]

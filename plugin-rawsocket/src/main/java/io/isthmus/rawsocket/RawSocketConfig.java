@@ -7,14 +7,15 @@ import io.isthmus.core.config.ConfigValueException;
 import io.isthmus.core.egress.EgressRules;
 import io.isthmus.core.egress.TargetAllowList;
 import io.isthmus.core.spi.PluginConfig;
+import io.isthmus.rawsocket.wisp.WispConfig;
 import io.isthmus.core.splice.DatagramEndpoint;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The {@code isthmus.plugins.rawsocket} block; every key is documented in this module's reference.conf.
- * One block per endpoint kind ({@code websockify}, {@code wsproxy}, {@code udp}, {@code demo}); Wisp, when
- * it comes, adds its own {@code wisp} block beside them and shares the rest (origins, caps, timeouts, tokens).
+ * One block per endpoint kind ({@code websockify}, {@code wsproxy}, {@code udp}, {@code demo}); Wisp has its
+ * own {@code wisp} block beside them and shares the rest (origins, caps, timeouts, tokens).
  */
 public record RawSocketConfig(
         boolean enabled,
@@ -32,7 +33,8 @@ public record RawSocketConfig(
         WebsockifyConfig websockify,
         WsproxyConfig wsproxy,
         UdpConfig udp,
-        DemoConfig demo) implements PluginConfig {
+        DemoConfig demo,
+        WispConfig wisp) implements PluginConfig {
 
     public RawSocketConfig {
         require(prefix != null && prefix.startsWith("/") && prefix.endsWith("/"), "prefix", "must start and end with '/'");

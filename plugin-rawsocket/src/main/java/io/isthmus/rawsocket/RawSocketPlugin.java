@@ -2,11 +2,12 @@ package io.isthmus.rawsocket;
 
 import com.google.inject.Module;
 import io.isthmus.core.spi.GatewayPlugin;
+import io.isthmus.rawsocket.wisp.WispModule;
 
 /**
  * Sockets for web pages, one WebSocket per socket: a websockify-compatible endpoint, wsproxy paths, UDP
- * flows for Emscripten, and a demo page (see the module's README). Wisp, many streams per WebSocket, joins
- * this plugin later with a block of its own.
+ * flows for Emscripten, and a demo page (see the module's README). Wisp, many streams per WebSocket, has a
+ * block and a module of its own ({@code io.isthmus.rawsocket.wisp}).
  */
 public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
 
@@ -24,6 +25,7 @@ public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
 
     @Override
     public Module module(RawSocketConfig config) {
-        return new RawSocketModule(config);
+        return com.google.inject.util.Modules.combine(new RawSocketModule(config),
+                new WispModule(config.wisp(), config.egress()));
     }
 }

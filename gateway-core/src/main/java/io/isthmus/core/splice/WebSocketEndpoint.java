@@ -26,6 +26,11 @@ import java.util.Objects;
  * stay apart and empty messages are passed on. Otherwise empty messages are dropped: Emscripten and
  * websockify 0.10 send and accept them, and they mean nothing in a byte stream.
  *
+ * <p>Adopted with {@link #adoptMessages}, it relays messages instead: every data frame, text included, is
+ * passed on as {@link WebSocketMessageBytes} (its kind and fragment flag kept), held frames keep their
+ * boundaries, and outbound {@link WebSocketMessageBytes} go out as the same kind of frame — so two such
+ * endpoints spliced together relay a WebSocket message for message (a WebSocket proxy).
+ *
  * <p>Closing is the endpoint's lingering close (see {@link ChannelEndpoint}) and follows RFC 6455 §7.1:
  * what is queued goes first, then a Close frame, and the TCP connection ends when the peer's Close (or
  * its FIN) comes back or the linger bound passes (so browsers see {@code wasClean}). A Close from the peer
@@ -39,6 +44,8 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
     private static final int MAX_REASON_BYTES = 123;
 
     private final Settings settings;
+    /** Relays frames with their kind (see {@link #adoptMessages}) rather than binary payloads as bytes. */
+    private final boolean frames;
     /** Set on the event loop; read by writers, which must not put frames behind the Close. */
     private volatile boolean closeSent;
     /** The status code of the peer's Close, -1 while none came, 1005 for a Close without one. */
@@ -70,9 +77,10 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
         }
     }
 
-    private WebSocketEndpoint(Channel channel, int holdLimit, Settings settings) {
+    private WebSocketEndpoint(Channel channel, int holdLimit, Settings settings, boolean frames) {
         super(channel, holdLimit, settings.messages());
         this.settings = settings;
+        this.frames = frames;
         this.closeReason = settings.endReason();
     }
 
@@ -86,7 +94,21 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
      * frame codec and the endpoint (a text-frame codec, a filter of the first message) are added before.
      */
     public static WebSocketEndpoint adopt(Channel channel, ByteBuf alreadyRead, int holdLimit, Settings settings) {
-        WebSocketEndpoint endpoint = new WebSocketEndpoint(channel, holdLimit, settings);
+        return adopt(channel, alreadyRead, holdLimit, settings, false);
+    }
+
+    /**
+     * Takes over a channel whose messages are relayed as messages (text stays text). The channel must carry
+     * the frame codec; {@code alreadyRead} (may be null) are raw frame bytes read behind the handshake, run
+     * through the decoder. Call on the channel's event loop.
+     */
+    public static WebSocketEndpoint adoptMessages(Channel channel, ByteBuf alreadyRead, int holdLimit) {
+        return adopt(channel, alreadyRead, holdLimit, new Settings(true, Duration.ZERO, ""), true);
+    }
+
+    private static WebSocketEndpoint adopt(Channel channel, ByteBuf alreadyRead, int holdLimit, Settings settings,
+            boolean frames) {
+        WebSocketEndpoint endpoint = new WebSocketEndpoint(channel, holdLimit, settings, frames);
         if (!settings.closeTimeout().isZero()) {
             endpoint.lingerAtMost(settings.closeTimeout());
         }
@@ -101,11 +123,17 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
 
     @Override
     public String kind() {
-        return "websocket";
+        return frames ? "websocket-messages" : "websocket";
     }
 
     @Override
     protected ByteBuf toBytes(ChannelHandlerContext ctx, Object msg) {
+        if (frames && msg instanceof WebSocketFrame frame) {
+            WebSocketMessageBytes data = WebSocketMessageBytes.of(frame);
+            if (data != null) {
+                return data;
+            }
+        }
         if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
             ByteBuf content = ((WebSocketFrame) msg).content();
             if (!settings.messages() && !content.isReadable()) {
@@ -144,6 +172,9 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
 
     @Override
     protected Object fromBytes(ByteBuf data) {
+        if (frames && data instanceof WebSocketMessageBytes message) {
+            return message.toFrame();
+        }
         return new BinaryWebSocketFrame(data);
     }
 
