@@ -63,6 +63,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                                              N Remoted client connects through one registered server
  * hold     --gateway HOST:PORT --pairs N --concurrency C [--hold-seconds T]
  *                                                              N linked idle pairs, held until stdin closes or T passes
+ * http     --target HOST:PORT --path P [--header "Name: value"]... --connections C --seconds T [--warmup-seconds W]
+ *                                                              keep-alive GETs on C connections (one Netty thread, one
+ *                                                              request in flight per connection) for W then T seconds;
+ *                                                              requests/s, p50/p99 latency, body MiB/s
  * pairserver --listen PORT                                     the floor for "pairs": a minimal WebRoute pairing
  *                                                              server on one Netty epoll thread (no limits, no checks
  *                                                              beyond the ID, no metrics, no grace), for comparison
@@ -85,12 +89,13 @@ public final class BenchLoad {
             case "hold" -> pairs(a, true);
             case "remoted" -> remoted(a);
             case "pairserver" -> pairServer(a);
+            case "http" -> http(a);
             default -> usage();
         }
     }
 
     static void usage() {
-        System.err.println("usage: BenchLoad echo|pingpong|pairs|remoted|hold ... (see the class comment)");
+        System.err.println("usage: BenchLoad echo|pingpong|pairs|remoted|hold|http ... (see the class comment)");
         System.exit(64);
     }
 
@@ -553,6 +558,156 @@ public final class BenchLoad {
             }
         });
         reader.join(TimeUnit.NANOSECONDS.toMillis(maxNanos));
+    }
+
+
+    // ------------------------------------------------------------------ HTTP keep-alive GETs (Bare)
+
+    /**
+     * C keep-alive connections on one Netty event loop, each with one GET in flight: the next is sent when the
+     * previous response ends. Latencies of the measured phase go into per-connection arrays (bounded).
+     */
+    static void http(Args a) throws Exception {
+        InetSocketAddress target = address(a.get("--target"));
+        // A request object (not raw bytes): HttpClientCodec pairs each response with its request's method.
+        io.netty.handler.codec.http.FullHttpRequest request = new io.netty.handler.codec.http.DefaultFullHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, a.get("--path"));
+        request.headers().set("Host", a.get("--target"));
+        for (List<String> h : a.multi("--header", 1)) {
+            int colon = h.get(0).indexOf(':');
+            request.headers().add(h.get(0).substring(0, colon).trim(), h.get(0).substring(colon + 1).trim());
+        }
+        int connections = a.integer("--connections");
+        long warmupNanos = TimeUnit.SECONDS.toNanos(a.integer("--warmup-seconds", 2));
+        long measureNanos = TimeUnit.SECONDS.toNanos(a.integer("--seconds"));
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ioFactory);
+        long start = System.nanoTime();
+        long measureFrom = start + warmupNanos;
+        long end = measureFrom + measureNanos;
+        AtomicLong requests = new AtomicLong();
+        AtomicLong bodyBytes = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        List<long[]> latencies = new ArrayList<>();
+        List<AtomicInteger> counts = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(connections);
+        ConcurrentLinkedQueue<String> firstErrors = new ConcurrentLinkedQueue<>();
+        long[] cpuAtMeasure = new long[1];
+        try {
+            for (int i = 0; i < connections; i++) {
+                long[] lat = new long[2_000_000 / connections + 1];
+                AtomicInteger count = new AtomicInteger();
+                latencies.add(lat);
+                counts.add(count);
+                new Bootstrap().group(group).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                        .option(ChannelOption.TCP_NODELAY, true)
+                        .handler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                ch.pipeline().addLast(new io.netty.handler.codec.http.HttpClientCodec());
+                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                    long sent;
+
+                                    void send(ChannelHandlerContext ctx) {
+                                        if (System.nanoTime() >= end) {
+                                            ctx.close();
+                                            return;
+                                        }
+                                        sent = System.nanoTime();
+                                        ctx.writeAndFlush(request.retainedDuplicate());
+                                    }
+
+                                    @Override
+                                    public void channelActive(ChannelHandlerContext ctx) {
+                                        send(ctx);
+                                    }
+
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (msg instanceof io.netty.handler.codec.http.HttpResponse r && r.status().code() != 200) {
+                                            errors.incrementAndGet();
+                                            if (firstErrors.size() < 3) {
+                                                firstErrors.add(r.status().toString());
+                                            }
+                                        }
+                                        if (msg instanceof io.netty.handler.codec.http.HttpContent c) {
+                                            long now = System.nanoTime();
+                                            if (now >= measureFrom) {
+                                                bodyBytes.addAndGet(c.content().readableBytes());
+                                            }
+                                            if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+                                                if (sent >= measureFrom) {
+                                                    requests.incrementAndGet();
+                                                    int n = count.getAndIncrement();
+                                                    if (n < lat.length) {
+                                                        lat[n] = now - sent;
+                                                    }
+                                                }
+                                                c.release();
+                                                send(ctx);
+                                                return;
+                                            }
+                                        }
+                                        io.netty.util.ReferenceCountUtil.release(msg);
+                                    }
+
+                                    @Override
+                                    public void channelInactive(ChannelHandlerContext ctx) {
+                                        done.countDown();
+                                    }
+
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        errors.incrementAndGet();
+                                        if (firstErrors.size() < 3) {
+                                            firstErrors.add(cause.toString());
+                                        }
+                                        ctx.close();
+                                    }
+                                });
+                            }
+                        }).connect(target).addListener((ChannelFuture f) -> {
+                            if (!f.isSuccess()) {
+                                errors.incrementAndGet();
+                                firstErrors.add(f.cause().toString());
+                                done.countDown();
+                            }
+                        });
+            }
+            sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(measureFrom - System.nanoTime())));
+            measuring();
+            cpuAtMeasure[0] = processCpuNanos();
+            if (!done.await(TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) + 30_000, TimeUnit.MILLISECONDS)) {
+                System.err.println("http: connections still open 30 s after the end");
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        int total = 0;
+        for (AtomicInteger c : counts) {
+            total += Math.min(c.get(), latencies.get(0).length);
+        }
+        long[] all = new long[total];
+        int k = 0;
+        for (int i = 0; i < connections; i++) {
+            int n = Math.min(counts.get(i).get(), latencies.get(i).length);
+            System.arraycopy(latencies.get(i), 0, all, k, n);
+            k += n;
+        }
+        Arrays.sort(all);
+        double seconds = measureNanos / 1e9;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("requests", requests.get());
+        out.put("seconds", seconds);
+        out.put("rps", requests.get() / seconds);
+        out.put("p50_ms", all.length == 0 ? 0.0 : all[all.length / 2] / 1e6);
+        out.put("p99_ms", all.length == 0 ? 0.0 : all[(int) Math.min(all.length - 1, all.length * 0.99)] / 1e6);
+        out.put("mib_per_s", bodyBytes.get() / 1048576.0 / seconds);
+        out.put("errors", errors.get());
+        out.put("first_errors", new ArrayList<>(firstErrors));
+        out.put("load_cpu_s", (processCpuNanos() - cpuAtMeasure[0]) / 1e9);
+        System.out.println(json(out));
     }
 
     // ------------------------------------------------------------------ Remoted

@@ -15,6 +15,9 @@ Suites, all on loopback, every load bounded in count and time:
   pairs       WebRoute pairs per second (link, one byte each way, close)
   remoted     Remoted client connects per second through one registered server (the Java SDK)
   idle        heap, direct memory, RSS and kernel slab per idle linked pair, and the projection to 100,000
+  rawsocket   the raw-socket bridge's websockify endpoint vs Debian's websockify on the same target with the
+              same C client (bench/c/wsload.c): one-way bulk MiB/s and relay CPU-s/GB, 1 and 10 streams,
+              and small-message round trips (bench/lib/rawsocket.py)
 
 Positional arguments name throughput scenarios and/or suites; none means the default set (every suite,
 the default throughput scenarios); `all` adds the probe scenarios. Stdlib only.
@@ -32,6 +35,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suites  # noqa: E402
+import bare  # noqa: E402
+import rawsocket  # noqa: E402
 import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
                     compile_c, port, gateway_conf, profile_summary, settle_jit, wait_listening, wait_port, wait_quiet,
@@ -44,7 +49,7 @@ ISTHMUS = ["isthmus-copy", "isthmus-splice", "isthmus-splice-64k"]
 DOCKS = ["isthmus-copy-docks", "isthmus-splice-docks"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
-SUITES = ["throughput", "latency", "pairs", "remoted", "idle"]
+SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare", "rawsocket"]
 DESCRIPTIONS = {
     "direct": "direct (no relay)",
     "socat": "socat -b 131072 (a process per connection)",
@@ -448,6 +453,9 @@ def main():
     ap.add_argument("--remoted-concurrency", type=int, default=64)
     ap.add_argument("--remoted-warmup", type=int, default=1000)
     ap.add_argument("--idle-pairs", type=int, default=8000)
+    ap.add_argument("--bare-connections", type=int, default=32, help="keep-alive connections of the bare suite")
+    ap.add_argument("--bare-seconds", type=int, default=10, help="measured seconds per bare run")
+    ap.add_argument("--bare-warmup", type=int, default=5, help="warm-up seconds per bare run")
     ap.add_argument("--wait-quiet", type=int, default=0, metavar="S",
                     help="before each suite, wait up to S seconds until other processes use < 0.15 cores")
     ap.add_argument("--profile", action="store_true",
@@ -485,6 +493,10 @@ def main():
                 out[suite] = throughput(scen, args, workdir, log, profiles)
                 report += throughput_report(out[suite], args)
                 continue
+            if suite == "rawsocket":
+                out[suite] = rawsocket.rawsocket(args, workdir, log)
+                report += rawsocket.rawsocket_report(out[suite], args)
+                continue
             if java is None:
                 java = JavaTool(args, workdir)
             if suite == "latency":
@@ -499,6 +511,9 @@ def main():
             elif suite == "idle":
                 out[suite] = suites.idle(args, workdir, java, log)
                 report += suites.idle_report(out[suite])
+            elif suite == "bare":
+                out[suite] = bare.bare(args, workdir, java, log)
+                report += bare.bare_report(out[suite], args)
         except (Pending, RuntimeError, subprocess.SubprocessError, OSError) as e:
             log("%s: FAILED or pending: %s" % (suite, e))
             report += ["## %s" % suite, "", "not measured: %s" % e, ""]

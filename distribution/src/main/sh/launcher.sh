@@ -2,9 +2,14 @@
 # Isthmus: this file is a POSIX sh launcher with the gateway's jar appended after it. Java finds a jar's
 # index at its end, so the bytes above are skipped and `java -jar isthmus` works on this same file.
 #
-# JAVA_HOME picks the JDK (else `java` on PATH); JAVA_OPTS adds JVM flags after ours, so it can override
+# The Java runtime: the trimmed one installed next to this file (../runtime, in the tarball and the Debian
+# package), else JAVA_HOME, else `java` on PATH. JAVA_OPTS adds JVM flags after ours, so it can override
 # them, e.g. JAVA_OPTS="-Xmx2g -XX:+UseZGC".
-if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+self=$(readlink -f "$0" 2>/dev/null || printf '%s' "$0")
+bundled="${self%/bin/*}/runtime"
+if [ -x "$bundled/bin/java" ]; then
+  java_cmd="$bundled/bin/java"
+elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   java_cmd="$JAVA_HOME/bin/java"
 else
   java_cmd=java

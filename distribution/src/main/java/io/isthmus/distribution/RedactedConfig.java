@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code isthmus} tree rendered as HOCON with secrets masked. A value is secret when any key on its
- * path names a secret ({@code secrets}, {@code password}, {@code token}, {@code key}, {@code ...-key},
+ * The {@code isthmus} tree rendered as HOCON with secrets masked. A value is secret when its key, or a block
+ * around it other than a {@code tokens} block, names a secret ({@code secrets}, {@code password}, {@code token}, {@code key}, {@code ...-key},
  * {@code ...-keys}); sizes, durations and file paths named like that ({@code max-token-bytes},
  * {@code token-ttl}, {@code key-file}, {@code tls.key}) are not secrets and stay visible.
  */
@@ -50,7 +50,13 @@ final class RedactedConfig {
         if (PATHS.contains(path)) {
             return false;
         }
-        return ConfigUtil.splitPath(path).stream().anyMatch(RedactedConfig::isSecretName);
+        List<String> keys = ConfigUtil.splitPath(path);
+        if (isSecretName(keys.get(keys.size() - 1))) {
+            return true;
+        }
+        // A block named for secrets (password { users { … } }, server-keys = [ … ]) hides all inside it; a block
+        // that only mentions tokens (tokens { file, reload-interval }) does not.
+        return keys.subList(0, keys.size() - 1).stream().anyMatch(k -> isSecretName(k) && !k.toLowerCase(Locale.ROOT).contains("token"));
     }
 
     static boolean isSecretName(String key) {

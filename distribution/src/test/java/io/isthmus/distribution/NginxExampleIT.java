@@ -55,15 +55,15 @@ class NginxExampleIT {
             await("Isthmus ready").atMost(LIMIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .failFast("the gateway exited", () -> !gateway.process().isAlive())
                     .until(() -> Loopback.get(adminPort, "/readyz").statusCode() == 200);
-            // Remoted holds "/" by default and answers a request without its key with the reference's 403 JSON:
-            // that reply proves the request went through nginx to Isthmus.
+            // GET / answers Isthmus's landing page, naming its protocols: that reply proves the request went
+            // through nginx to Isthmus.
             HttpResponse<String> res = await("a reply through nginx").atMost(LIMIT).pollInterval(Duration.ofMillis(200))
                     .ignoreExceptions()
                     .failFast("nginx exited", () -> !proxy.process().isAlive())
-                    .until(() -> Loopback.get(nginxPort, "/no-such-route"), r -> r.statusCode() != 502);
-            assertThat(res.statusCode()).as(proxy.toString()).isEqualTo(403);
-            assertThat(res.body()).contains("\"errorcode\":\"invalid_missing_apikey\"");
-            assertThat(res.headers().firstValue("content-type")).hasValue("application/json");
+                    .until(() -> Loopback.get(nginxPort, "/"), r -> r.statusCode() != 502);
+            assertThat(res.statusCode()).as(proxy.toString()).isEqualTo(200);
+            assertThat(res.body()).contains("webroute").contains("remoted");
+            assertThat(Loopback.get(nginxPort, "/no-such-route").statusCode()).isEqualTo(404);
         }
     }
 }

@@ -32,10 +32,22 @@ class TarballIT {
         assertThat(home.resolve("conf/isthmus.conf")).isRegularFile();
         assertThat(home.resolve("systemd/isthmus.service")).content().contains("ExecStart=/opt/isthmus/bin/isthmus run");
         assertThat(home.resolve("examples/nginx.conf")).content().contains("proxy_http_version 1.1");
+        assertThat(home.resolve("examples/haproxy.cfg")).content().contains("timeout tunnel");
+        assertThat(home.resolve("runtime/bin/java")).isExecutable();
         assertThat(home.resolve("README")).content().startsWith("Isthmus " + version);
+        assertThat(home.resolve("monitoring/isthmus-dashboard.json")).content().contains("\"uid\": \"isthmus-gateway\"");
+        assertThat(home.resolve("monitoring/isthmus-alerts.yml")).content().contains("alert: IsthmusDown");
+        assertThat(home.resolve("monitoring/prometheus-scrape.yml")).content().contains("job_name: isthmus");
 
         ChildProcess check = ChildProcess.run(home, LIMIT, exe.toString(), "check-config", "conf/isthmus.conf");
         assertThat(check.exitCode()).as(check.toString()).isZero();
         assertThat(check.stdout()).startsWith("configuration OK");
+
+        // Its own runtime: no JAVA_HOME, and no java (nor anything else) on PATH.
+        Path emptyPath = Files.createDirectory(dir.resolve("empty-path"));
+        ChildProcess alone = ChildProcess.start(home, java.util.Map.of("JAVA_HOME", "", "PATH", emptyPath.toString()),
+                java.util.List.of(exe.toString(), "--version"));
+        assertThat(alone.awaitExit(LIMIT)).as(alone.toString()).isZero();
+        assertThat(alone.stdout()).startsWith("isthmus " + version);
     }
 }

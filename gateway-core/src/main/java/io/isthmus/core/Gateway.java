@@ -133,7 +133,7 @@ public final class Gateway implements AutoCloseable {
             if (config.admin().enabled()) {
                 try {
                     admin = AdminServer.bind(HostPort.parse(config.admin().listen()).toSocketAddress(), transport, acceptors,
-                            channels.allocator(), metrics, readiness);
+                            channels.allocator(), metrics, readiness, splices, config.admin().topTalkers());
                 } catch (RuntimeException e) {
                     listener.close();
                     throw new ListenFailure("isthmus.admin.listen", config.admin().listen(), e);
@@ -226,6 +226,7 @@ public final class Gateway implements AutoCloseable {
         }
         stopping = true;
         readiness.draining();
+        metrics.draining();
         listener.close();
         services.forEach(PluginService::drain);
         LOG.info("draining {} live splices for up to {}s", splices.liveCount(), drainTimeout.toSeconds());
@@ -239,6 +240,7 @@ public final class Gateway implements AutoCloseable {
                 break;
             }
         }
+        metrics.drainAborted(splices.liveCount());
         splices.abortAll();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         services.forEach(PluginService::stop);

@@ -1,18 +1,19 @@
 package io.isthmus.bare;
 
-import com.google.inject.AbstractModule;
 import com.google.inject.Module;
 import io.isthmus.core.spi.GatewayPlugin;
 
 /**
- * TompHTTP Bare server v1, v2, v3 (HTTP and WebSocket forwarding for service-worker proxies). Its protocol lands with its own issue; until then the plugin binds and validates its config
- * block and contributes no route.
+ * The TompHTTP Bare server v1, v2 and v3: HTTP and WebSocket forwarding for service-worker web proxies,
+ * every remote dialed through the core's egress policy.
  */
 public final class BarePlugin implements GatewayPlugin<BareConfig> {
 
+    public static final String NAME = "bare";
+
     @Override
     public String name() {
-        return "bare";
+        return NAME;
     }
 
     @Override
@@ -22,11 +23,6 @@ public final class BarePlugin implements GatewayPlugin<BareConfig> {
 
     @Override
     public Module module(BareConfig config) {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                // No routes yet.
-            }
-        };
+        return new BareModule(config);
     }
 }

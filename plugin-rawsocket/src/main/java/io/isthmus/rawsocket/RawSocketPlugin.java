@@ -1,18 +1,21 @@
 package io.isthmus.rawsocket;
 
-import com.google.inject.AbstractModule;
 import com.google.inject.Module;
 import io.isthmus.core.spi.GatewayPlugin;
+import io.isthmus.rawsocket.wisp.WispModule;
 
 /**
- * WebSocket to TCP/UDP for web pages (websockify-compatible endpoint, Wisp v1/v2). Its protocol lands with its own issue; until then the plugin binds and validates its config
- * block and contributes no route.
+ * Sockets for web pages, one WebSocket per socket: a websockify-compatible endpoint, wsproxy paths, UDP
+ * flows for Emscripten, and a demo page (see the module's README). Wisp, many streams per WebSocket, has a
+ * block and a module of its own ({@code io.isthmus.rawsocket.wisp}).
  */
 public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
 
+    static final String NAME = "rawsocket";
+
     @Override
     public String name() {
-        return "rawsocket";
+        return NAME;
     }
 
     @Override
@@ -22,11 +25,7 @@ public final class RawSocketPlugin implements GatewayPlugin<RawSocketConfig> {
 
     @Override
     public Module module(RawSocketConfig config) {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                // No routes yet.
-            }
-        };
+        return com.google.inject.util.Modules.combine(new RawSocketModule(config),
+                new WispModule(config.wisp(), config.egress()));
     }
 }

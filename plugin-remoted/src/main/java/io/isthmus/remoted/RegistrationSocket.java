@@ -1,22 +1,18 @@
 package io.isthmus.remoted;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The gateway's end of a registration WebSocket. What the server sends is read and ignored, pings are
- * answered with the same payload, a close is answered and ends the registration. After a quiet spell the
- * gateway pings with the decimal unix time as payload (as the reference does); if the dead-peer timeout is
- * set and nothing at all arrives for that long, the socket is dropped (the reference never drops it).
+ * answered with the same payload, a close is answered and ends the registration. Keepalive pings and the
+ * dead-peer timeout are the core's {@code WebSocketKeepalive}, installed in front of this handler.
  */
 final class RegistrationSocket extends ChannelInboundHandlerAdapter {
 
@@ -33,22 +29,13 @@ final class RegistrationSocket extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.ALL_IDLE) {
-                String now = Long.toString(System.currentTimeMillis() / 1000);
-                ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.copiedBuffer(now, StandardCharsets.US_ASCII)));
-            } else if (idle.state() == IdleState.READER_IDLE) {
-                ctx.close();
-            }
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException) {
+            // A protocol violation (an unmasked or oversized frame): the frame decoder sends the close frame
+            // with its code (1002, 1009) and closes once it is out; closing here could cut it off.
             return;
         }
-        ctx.fireUserEventTriggered(evt);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A protocol violation (an unmasked or oversized frame) or an I/O error ends the registration.
+        // An I/O error ends the registration.
         ctx.close();
     }
 }

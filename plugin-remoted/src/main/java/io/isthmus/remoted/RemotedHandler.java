@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.isthmus.core.http.RequestHead;
 import io.isthmus.core.http.WebSocketHandshake;
+import io.isthmus.core.http.WebSocketKeepalive;
 import io.isthmus.core.metrics.ProtocolMetrics;
 import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
@@ -17,12 +18,11 @@ import io.isthmus.webroute.pairing.PairingRule;
 import io.isthmus.webroute.pairing.Rendezvous;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every request that reaches Remoted, in the reference's order (protocol notes §6): the key decides the
@@ -162,8 +162,11 @@ final class RemotedHandler implements ConnectionHandler {
         metrics.handshake("server_registered");
         WebSocketHandshake.complete(channel, head, null, config.maxFramePayload().toIntBytes())
                 .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        long dead = config.deadPeerTimeout().toMillis();
-        channel.pipeline().addLast(new IdleStateHandler(dead, 0, config.pingInterval().toMillis(), TimeUnit.MILLISECONDS));
+        // Pings on their own clock (the reference's payload: decimal unix time); any inbound frame, a pong
+        // included, keeps the registration alive, whatever the gateway announces meanwhile.
+        WebSocketKeepalive.install(channel, new WebSocketKeepalive(config.pingInterval(), config.deadPeerTimeout(),
+                alloc -> alloc.buffer(12).writeBytes(Long.toString(System.currentTimeMillis() / 1000)
+                        .getBytes(StandardCharsets.US_ASCII)), metrics));
         channel.pipeline().addLast(new RegistrationSocket());
         if (handoff.leftover().isReadable()) {
             channel.pipeline().fireChannelRead(handoff.leftover());

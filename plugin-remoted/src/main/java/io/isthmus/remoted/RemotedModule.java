@@ -1,6 +1,8 @@
 package io.isthmus.remoted;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Inject;
+import com.google.inject.Provider;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
@@ -33,8 +35,31 @@ final class RemotedModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        Multibinder.newSetBinder(binder(), Route.class);
+        Multibinder<Route> routes = Multibinder.newSetBinder(binder(), Route.class);
         Multibinder.newSetBinder(binder(), PluginService.class);
+        // Under a prefix of its own, Remoted answers every request as the reference server does (403
+        // without a key). On the root prefix, which every protocol shares, a request that is neither keyed
+        // nor a WebSocket is not Remoted's: it falls through to another route, the landing page, or 404.
+        if (!config.prefix().equals("/")) {
+            routes.addBinding().toProvider(EverythingUnderOwnPrefix.class);
+        }
+    }
+
+    /** The route that claims every other request under Remoted's own prefix. */
+    static final class EverythingUnderOwnPrefix implements Provider<Route> {
+        private final RemotedConfig config;
+        private final RemotedHandler handler;
+
+        @Inject
+        EverythingUnderOwnPrefix(RemotedConfig config, RemotedHandler handler) {
+            this.config = config;
+            this.handler = handler;
+        }
+
+        @Override
+        public Route get() {
+            return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.any(), handler);
+        }
     }
 
     @Provides
@@ -45,9 +70,9 @@ final class RemotedModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics) {
+    Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics, GatewayConfig core) {
         return Rendezvous.create(splices, gatewayMetrics.protocol(RemotedPlugin.NAME),
-                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()), config.waitTimeout(), LINK_GRACE, true, HOLD_LIMIT);
+                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp(), core.limits().ipv6PrefixLength()), config.waitTimeout(), LINK_GRACE, true, HOLD_LIMIT);
     }
 
     @Provides
@@ -68,10 +93,18 @@ final class RemotedModule extends AbstractModule {
         return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.upgrade("webroute").andHeader("x-remoted-apikey"), handler);
     }
 
-    /** Everything else under the prefix that is not plain WebRoute: registrations and the reference's refusals. */
+    /**
+     * Any other request that carries a Remoted key (registrations, the reference's refusal of a wrong key),
+     * and WebSocket upgrades without one (registration attempts, refused with the reference's 403).
+     */
     @ProvidesIntoSet
-    Route everythingElse(RemotedHandler handler) {
-        return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.any(), handler);
+    Route keyed(RemotedHandler handler) {
+        return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.header("x-remoted-apikey"), handler);
+    }
+
+    @ProvidesIntoSet
+    Route unkeyedRegistration(RemotedHandler handler) {
+        return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.upgrade("websocket"), handler);
     }
 
     @ProvidesIntoSet

@@ -70,19 +70,44 @@ class RemotedConformanceTest {
     @Test
     void case18_missingOrWrongKeyGets403Json() throws IOException {
         String[] requests = {
-                "GET /test/path/ HTTP/1.1\r\nHost: h\r\n\r\n",
                 webRoute("/test/path/", "wrong-key-0123456789abcdef", "X", ""),
+                "GET /test/path/ HTTP/1.1\r\nHost: h\r\nX-Remoted-APIKey: wrong-key-0123456789abcdef\r\n\r\n",
                 "GET /test/path/ HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nOrigin: http://h\r\n"
                         + "Sec-WebSocket-Key: " + RawWebSocket.key() + "\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                // A key in the query string does not count.
-                "GET /x/?X-Remoted-APIKey=" + CK + " HTTP/1.1\r\nHost: h\r\n\r\n",
         };
         for (String request : requests) {
-            String response = exchange(request);
-            assertThat(response).startsWith("HTTP/1.1 403 Forbidden\r\n").contains("Content-Type: application/json\r\n")
-                    .contains("Expires: Tue, 03 Jul 2001 06:00:00 GMT\r\n")
-                    .contains("Cache-Control: max-age=0, no-cache, must-revalidate, proxy-revalidate\r\n");
-            assertThat(body(response)).isEqualTo(RemotedReplies.INVALID_KEY);
+            assertInvalidKey(exchange(request));
+        }
+    }
+
+    static void assertInvalidKey(String response) {
+        assertThat(response).startsWith("HTTP/1.1 403 Forbidden\r\n").contains("Content-Type: application/json\r\n")
+                .contains("Expires: Tue, 03 Jul 2001 06:00:00 GMT\r\n")
+                .contains("Cache-Control: max-age=0, no-cache, must-revalidate, proxy-revalidate\r\n");
+        assertThat(body(response)).isEqualTo(RemotedReplies.INVALID_KEY);
+    }
+
+    @Test
+    void onTheSharedRootPrefixARequestWithoutKeyOrUpgradeIsNotRemoteds() throws IOException {
+        // Neither keyed nor a WebSocket: it falls through to the landing page or a plain 404.
+        assertThat(exchange("GET /test/path/ HTTP/1.1\r\nHost: h\r\n\r\n")).startsWith("HTTP/1.1 404 Not Found\r\n");
+        // A key in the query string does not count, so this is not a Remoted request either.
+        assertThat(exchange("GET /x/?X-Remoted-APIKey=" + CK + " HTTP/1.1\r\nHost: h\r\n\r\n")).startsWith("HTTP/1.1 404 ");
+        assertThat(exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n")).startsWith("HTTP/1.1 200 OK\r\n").contains("remoted");
+    }
+
+    @Test
+    void case18_underItsOwnPrefixEveryRequestWithoutAValidKeyGets403Json() throws IOException {
+        try (Gateway own = TestGateways.start("isthmus.plugins.remoted { prefix = \"/remoted/\", server-keys = [\"" + SK
+                + "\"], client-keys = [\"" + CK + "\"] }")) {
+            for (String request : new String[] {
+                    "GET /remoted/test/ HTTP/1.1\r\nHost: h\r\n\r\n",
+                    "GET /remoted/x/?X-Remoted-APIKey=" + CK + " HTTP/1.1\r\nHost: h\r\n\r\n"}) {
+                try (RawClient c = new RawClient(own.address())) {
+                    c.send(request);
+                    assertInvalidKey(c.readToEofAscii());
+                }
+            }
         }
     }
 
@@ -267,6 +292,28 @@ class RemotedConformanceTest {
                 assertThat(c.readToEofAscii()).startsWith("HTTP/1.1 502 ");
             }
             silent.close();
+        }
+    }
+
+    /**
+     * Issue #10 point 8: a protocol violation on a registration gets the RFC 6455 close code before the
+     * close (1002 for an unmasked frame, 1009 for one over max-frame-payload), not a bare TCP close.
+     */
+    @Test
+    void protocolViolationsOnARegistrationGetTheirCloseCode() throws IOException {
+        try (RawWebSocket ws = register(uniquePath())) {
+            // An unmasked text frame: client frames must be masked.
+            ws.client.send(new byte[] {(byte) 0x81, 0x02, 'h', 'i'});
+            RawWebSocket.Frame close = readNonPing(ws);
+            assertThat(close.opcode()).isEqualTo(8);
+            assertThat(((close.payload()[0] & 0xff) << 8) | (close.payload()[1] & 0xff)).isEqualTo(1002);
+        }
+        try (RawWebSocket ws = register(uniquePath())) {
+            // A binary frame announcing 1 MiB, over the 64k limit.
+            ws.client.send(new byte[] {(byte) 0x82, (byte) (0x80 | 127), 0, 0, 0, 0, 0, 0x10, 0, 0, 1, 2, 3, 4});
+            RawWebSocket.Frame close = readNonPing(ws);
+            assertThat(close.opcode()).isEqualTo(8);
+            assertThat(((close.payload()[0] & 0xff) << 8) | (close.payload()[1] & 0xff)).isEqualTo(1009);
         }
     }
 

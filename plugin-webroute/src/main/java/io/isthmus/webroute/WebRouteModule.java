@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
+import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
@@ -33,9 +34,9 @@ final class WebRouteModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics) {
+    Rendezvous rendezvous(SpliceEngine splices, GatewayMetrics gatewayMetrics, GatewayConfig core) {
         return Rendezvous.create(splices, gatewayMetrics.protocol(WebRoutePlugin.NAME),
-                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp()), config.defaultTimeout(),
+                new PairingLimits(config.maxWaiting(), config.maxWaitingPerIp(), core.limits().ipv6PrefixLength()), config.defaultTimeout(),
                 config.linkGrace(), config.halfClose(), config.holdLimit().toIntBytes());
     }
 

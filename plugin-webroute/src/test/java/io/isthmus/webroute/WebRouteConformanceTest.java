@@ -242,6 +242,19 @@ class WebRouteConformanceTest {
         }
     }
 
+    /** Issue #10 point 8: an absurd WebRoute-Timeout (1e20 seconds) is clamped to the server's maximum, one year. */
+    @Test
+    void anAbsurdTimeoutHeaderIsClampedToAYear() throws IOException {
+        try (RawClient a = park(gateway, request(target("clamp"), ID, "WebRoute-Timeout: 1e20"));
+             RawClient b = send(gateway, request(target("clamp"), ID, "WebRoute-Timeout: 1e20"))) {
+            assertThat(readAscii(a, 127)).isEqualTo(OK101);
+            assertThat(readAscii(b, 127)).isEqualTo(OK101);
+            var splice = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> gateway.splices().liveSplices().stream().findFirst().orElse(null), s -> s != null);
+            assertThat(splice.options().idleTimeout()).isEqualTo(java.time.Duration.ofDays(365));
+        }
+    }
+
     @Test
     void case13_anIdleLinkClosesBothSidesWithoutBytes() throws IOException {
         RawClient[] p = linked("case13");

@@ -1,6 +1,7 @@
 package io.isthmus.core.admin;
 
 import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -12,26 +13,35 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /** The admin listener: its own port, never the public one, so metrics and health stay off the edge. */
 public final class AdminServer {
 
     private final Channel channel;
+    private final ScheduledFuture<?> sampling;
 
-    private AdminServer(Channel channel) {
+    private AdminServer(Channel channel, ScheduledFuture<?> sampling) {
         this.channel = channel;
+        this.sampling = sampling;
     }
 
     public static AdminServer bind(InetSocketAddress address, Transport transport, EventLoopGroup group,
                                    GatewayMetrics metrics, Readiness readiness) {
-        return bind(address, transport, group, ByteBufAllocator.DEFAULT, metrics, readiness);
+        return bind(address, transport, group, ByteBufAllocator.DEFAULT, metrics, readiness, null, 0);
     }
 
-    /** With the gateway's one buffer allocator on the listener and its connections. */
+    /**
+     * With the gateway's one buffer allocator on the listener and its connections; {@code splices} (may be
+     * null) gives the status page's {@code topTalkers} rows.
+     */
     public static AdminServer bind(InetSocketAddress address, Transport transport, EventLoopGroup group,
-                                   ByteBufAllocator allocator, GatewayMetrics metrics, Readiness readiness) {
-        AdminHandler handler = new AdminHandler(metrics, readiness);
+                                   ByteBufAllocator allocator, GatewayMetrics metrics, Readiness readiness,
+                                   SpliceEngine splices, int topTalkers) {
+        GatewayStatus status = new GatewayStatus(metrics, readiness, splices, splices == null ? 0 : topTalkers);
+        AdminHandler handler = new AdminHandler(metrics, readiness, status);
         ChannelFuture bound = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -50,7 +60,9 @@ public final class AdminServer {
         if (!bound.isSuccess()) {
             throw new IllegalStateException(String.valueOf(bound.cause().getMessage()), bound.cause());
         }
-        return new AdminServer(bound.channel());
+        // The status page's rates: one sample of the counters a second, on the admin loop.
+        ScheduledFuture<?> sampling = bound.channel().eventLoop().scheduleAtFixedRate(status::sample, 0, 1, TimeUnit.SECONDS);
+        return new AdminServer(bound.channel(), sampling);
     }
 
     public InetSocketAddress address() {
@@ -58,6 +70,7 @@ public final class AdminServer {
     }
 
     public void close() {
+        sampling.cancel(false);
         channel.close().syncUninterruptibly();
     }
 }

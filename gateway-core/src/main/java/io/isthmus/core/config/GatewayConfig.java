@@ -21,7 +21,8 @@ public record GatewayConfig(
         EgressConfig egress,
         java.util.List<String> trustedProxies,
         ShutdownConfig shutdown,
-        LoggingConfig logging) {
+        LoggingConfig logging,
+        LandingConfig landing) {
 
     public GatewayConfig {
         ConfigValueException.hostPort("listen", listen);
@@ -46,9 +47,11 @@ public record GatewayConfig(
         }
     }
 
-    public record AdminConfig(boolean enabled, String listen) {
+    /** The admin listener; {@code topTalkers} rows on the status page (0: none). */
+    public record AdminConfig(boolean enabled, String listen, int topTalkers) {
         public AdminConfig {
             ConfigValueException.hostPort("listen", listen);
+            require(topTalkers >= 0 && topTalkers <= 100, "top-talkers", "must be 0 (none) to 100");
         }
     }
 
@@ -61,8 +64,10 @@ public record GatewayConfig(
 
     /** Limits of the front door; see edge-hardening in the protocol notes for where each default comes from. */
     public record LimitsConfig(ByteSize maxRequestLine, ByteSize maxHeadBytes, int maxHeaders,
-                               java.time.Duration headTimeout, int maxConnections, int maxConnectionsPerIp) {
+                               java.time.Duration headTimeout, int maxConnections, int maxConnectionsPerIp,
+                               int ipv6PrefixLength) {
         public LimitsConfig {
+            require(ipv6PrefixLength >= 16 && ipv6PrefixLength <= 128, "ipv6-prefix-length", "must be between 16 and 128");
             require(maxRequestLine.bytes() >= 64, "max-request-line", "must be at least 64 bytes");
             require(maxHeadBytes.bytes() >= 256, "max-head-bytes", "must be at least 256 bytes");
             require(maxHeaders >= 1, "max-headers", "max-headers must be at least 1");
@@ -79,8 +84,11 @@ public record GatewayConfig(
     public record SpliceConfig(java.time.Duration idleTimeout, ByteSize lowWaterMark, ByteSize highWaterMark,
                                ByteSize minReadSize, ByteSize initialReadSize, ByteSize maxReadSize,
                                boolean sameEventLoop, boolean zeroCopy, ByteSize zeroCopyChunk, ByteSize pipeSize,
-                               ByteSize pipeBudget) {
+                               ByteSize pipeBudget, java.time.Duration closeFlushTimeout,
+                               java.time.Duration lingerTimeout) {
         public SpliceConfig {
+            require(!closeFlushTimeout.isNegative() && !closeFlushTimeout.isZero(), "close-flush-timeout", "must be positive");
+            require(!lingerTimeout.isNegative() && !lingerTimeout.isZero(), "linger-timeout", "must be positive");
             require(lowWaterMark.bytes() <= highWaterMark.bytes(), "low-water-mark", "low-water-mark must not exceed high-water-mark");
             require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive");
             require(minReadSize.bytes() >= 64, "min-read-size", "must be at least 64 bytes");
@@ -92,6 +100,10 @@ public record GatewayConfig(
             require(pipeSize.bytes() >= 4096 && pipeSize.bytes() <= 256L << 20, "pipe-size", "must be between 4k and 256m");
             require(pipeBudget.bytes() >= 0, "pipe-budget", "must not be negative");
         }
+    }
+
+    /** The page an unclaimed {@code GET /} gets on the public port. */
+    public record LandingConfig(boolean enabled) {
     }
 
     public record ShutdownConfig(java.time.Duration drainTimeout) {

@@ -94,7 +94,13 @@ public final class EgressDialer implements AutoCloseable {
      */
     public Future<Channel> connect(EgressTarget target, EgressPolicy policy, EventLoop loop,
                                    ChannelHandler initializer, ProtocolMetrics metrics) {
-        return dial(target, policy, loop, initializer, metrics, Channel.class, true);
+        return dial(target, policy, loop, initializer, metrics, Channel.class, true, DialOptions.defaults());
+    }
+
+    /** As {@link #connect(EgressTarget, EgressPolicy, EventLoop, ChannelHandler, ProtocolMetrics)}, with per-dial options. */
+    public Future<Channel> connect(EgressTarget target, EgressPolicy policy, EventLoop loop,
+                                   ChannelHandler initializer, ProtocolMetrics metrics, DialOptions options) {
+        return dial(target, policy, loop, initializer, metrics, Channel.class, true, options);
     }
 
     /**
@@ -103,7 +109,13 @@ public final class EgressDialer implements AutoCloseable {
      */
     public Future<DatagramChannel> connectUdp(EgressTarget target, EgressPolicy policy, EventLoop loop,
                                               ChannelHandler initializer, ProtocolMetrics metrics) {
-        return dial(target, policy, loop, initializer, metrics, DatagramChannel.class, false);
+        return dial(target, policy, loop, initializer, metrics, DatagramChannel.class, false, DialOptions.defaults());
+    }
+
+    /** As {@link #connectUdp(EgressTarget, EgressPolicy, EventLoop, ChannelHandler, ProtocolMetrics)}, with per-dial options. */
+    public Future<DatagramChannel> connectUdp(EgressTarget target, EgressPolicy policy, EventLoop loop,
+                                              ChannelHandler initializer, ProtocolMetrics metrics, DialOptions options) {
+        return dial(target, policy, loop, initializer, metrics, DatagramChannel.class, false, options);
     }
 
     /** Closes the resolvers; channels already dialed are not affected. */
@@ -114,22 +126,32 @@ public final class EgressDialer implements AutoCloseable {
 
     private <C extends Channel> Future<C> dial(EgressTarget target, EgressPolicy policy, EventLoop loop,
                                                ChannelHandler initializer, ProtocolMetrics metrics,
-                                               Class<C> kind, boolean stream) {
+                                               Class<C> kind, boolean stream, DialOptions options) {
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(options, "options");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(initializer, "initializer");
         Objects.requireNonNull(metrics, "metrics");
         EventLoop el = loop != null ? loop : group.next();
-        Attempt<C> attempt = new Attempt<>(el, initializer, metrics, kind, stream);
+        Attempt<C> attempt = new Attempt<>(el, initializer, metrics, kind, stream, options);
         EgressPolicy.Screening screening = policy.screen(target);
         if (screening instanceof EgressPolicy.Screening.Refused r) {
             attempt.refuse(r.refusal());
         } else if (screening instanceof EgressPolicy.Screening.Literal l) {
-            attempt.connect(List.of(new InetSocketAddress(l.address(), target.port())));
+            if (options.family().admits(l.address())) {
+                attempt.connect(List.of(new InetSocketAddress(l.address(), target.port())));
+            } else {
+                attempt.refuse(new EgressRefusal(EgressRefusal.Reason.NO_ADDRESS,
+                        "host " + target.host() + " is not an " + familyName(options.family()) + " address"));
+            }
         } else {
             attempt.resolve((EgressPolicy.Screening.Name) screening, policy, target.port());
         }
         return attempt.promise;
+    }
+
+    private static String familyName(DialOptions.Family family) {
+        return family == DialOptions.Family.IPV6 ? "IPv6" : "IPv4";
     }
 
     /** One dial: its promise, and the steps from resolution to a connected channel. */
@@ -139,14 +161,17 @@ public final class EgressDialer implements AutoCloseable {
         final ProtocolMetrics metrics;
         final Class<C> kind;
         final boolean stream;
+        final DialOptions options;
         final Promise<C> promise;
 
-        Attempt(EventLoop loop, ChannelHandler initializer, ProtocolMetrics metrics, Class<C> kind, boolean stream) {
+        Attempt(EventLoop loop, ChannelHandler initializer, ProtocolMetrics metrics, Class<C> kind, boolean stream,
+                DialOptions options) {
             this.loop = loop;
             this.initializer = initializer;
             this.metrics = metrics;
             this.kind = kind;
             this.stream = stream;
+            this.options = options;
             this.promise = loop.newPromise();
         }
 
@@ -186,17 +211,26 @@ public final class EgressDialer implements AutoCloseable {
                         refuse(refusal.get());
                         return;
                     }
-                    checked.add(new InetSocketAddress(a.getAddress(), port));
+                    if (options.family().admits(a.getAddress())) {
+                        checked.add(new InetSocketAddress(a.getAddress(), port));
+                    }
+                }
+                if (checked.isEmpty()) {
+                    refuse(new EgressRefusal(EgressRefusal.Reason.NO_ADDRESS,
+                            "host " + name.name() + " has no " + familyName(options.family()) + " address"));
+                    return;
                 }
                 connect(checked);
             });
         }
 
         void connect(List<InetSocketAddress> addresses) {
-            connect(addresses, 0, System.nanoTime() + connectTimeoutNanos);
+            long timeout = options.connectTimeout() == null ? connectTimeoutNanos : options.connectTimeout().toNanos();
+            connect(addresses, 0, System.nanoTime() + timeout, timeout);
         }
 
-        private void connect(List<InetSocketAddress> addresses, int index, long deadline) {
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private void connect(List<InetSocketAddress> addresses, int index, long deadline, long timeoutNanos) {
             if (promise.isDone()) {
                 // Cancelled by the caller while resolving or between attempts.
                 return;
@@ -204,7 +238,7 @@ public final class EgressDialer implements AutoCloseable {
             long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (remainingMillis <= 0) {
                 promise.tryFailure(new ConnectTimeoutException("connection timed out after "
-                        + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + " ms"));
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
                 return;
             }
             Bootstrap bootstrap = new Bootstrap()
@@ -221,6 +255,9 @@ public final class EgressDialer implements AutoCloseable {
                 bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, remainingMillis))
                         .option(ChannelOption.TCP_NODELAY, true);
             }
+            for (var option : options.channelOptions().entrySet()) {
+                bootstrap.option((ChannelOption) option.getKey(), option.getValue());
+            }
             ChannelFuture connecting = bootstrap.connect(addresses.get(index));
             promise.addListener(p -> {
                 if (p.isCancelled()) {
@@ -235,7 +272,7 @@ public final class EgressDialer implements AutoCloseable {
                 } else if (!promise.isDone()) {
                     boolean next = index + 1 < addresses.size() && !(f.cause() instanceof ConnectTimeoutException);
                     if (next) {
-                        connect(addresses, index + 1, deadline);
+                        connect(addresses, index + 1, deadline, timeoutNanos);
                     } else {
                         promise.tryFailure(f.cause());
                     }

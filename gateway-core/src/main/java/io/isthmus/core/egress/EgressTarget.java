@@ -13,6 +13,18 @@ public record EgressTarget(String host, int port) {
         Objects.requireNonNull(host, "host");
     }
 
+    /**
+     * Whether the host is an IP address in any spelling the policy accepts ({@code 127.1}, {@code 0x7f.1},
+     * {@code [::1]}...), not a name: for plugins that may refuse direct IPs (Wisp's {@code allow-direct-ip}).
+     */
+    public boolean isAddressLiteral() {
+        try {
+            return TargetHost.parse(host) instanceof TargetHost.Address;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     @Override
     public String toString() {
         return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sheds connections at accept, before a byte is read or a TLS handshake is paid for: a global cap and a
- * cap per client IP. It stays in the pipeline for the connection's life so that its close is counted.
+ * cap per client IP (an IPv6 client counted by its prefix, see {@link ClientPrefix}). It stays in the
+ * pipeline for the connection's life so that its close is counted.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -23,14 +24,16 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
     private final int maxTotal;
     private final int maxPerIp;
+    private final int ipv6PrefixLength;
     private final ProtocolMetrics metrics;
     private final ForwardedClient clients;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
 
-    ConnectionLimiter(int maxTotal, int maxPerIp, ProtocolMetrics metrics, ForwardedClient clients) {
+    ConnectionLimiter(int maxTotal, int maxPerIp, int ipv6PrefixLength, ProtocolMetrics metrics, ForwardedClient clients) {
         this.maxTotal = maxTotal;
         this.maxPerIp = maxPerIp;
+        this.ipv6PrefixLength = ipv6PrefixLength;
         this.metrics = metrics;
         this.clients = clients;
     }
@@ -43,15 +46,16 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             shed(ctx, "connection_limit");
             return;
         }
-        AtomicInteger count = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
+        InetAddress client = ClientPrefix.of(ip, ipv6PrefixLength);
+        AtomicInteger count = perIp.computeIfAbsent(client, k -> new AtomicInteger());
         // A trusted proxy carries many clients: only the global cap applies to it.
         if (count.incrementAndGet() > maxPerIp && !clients.isTrustedProxy(ip)) {
-            release(ip);
+            release(client);
             total.decrementAndGet();
             shed(ctx, "connection_limit_per_ip");
             return;
         }
-        ctx.channel().attr(COUNTED).set(ip);
+        ctx.channel().attr(COUNTED).set(client);
         metrics.connectionOpened();
         ctx.fireChannelActive();
     }

@@ -31,8 +31,10 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
 
     public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels) {
         ForwardedClient clients = new ForwardedClient(config.trustedProxies());
-        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(), metrics, clients);
-        this.router = new RouterHandler(router, metrics, clients);
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
+                config.limits().ipv6PrefixLength(), metrics, clients);
+        this.router = new RouterHandler(router, metrics, clients,
+                config.landing().enabled() ? new LandingPage(router.routes()) : null);
         this.headLimits = HeadLimits.from(config.limits());
         this.headTimeout = config.limits().headTimeout();
         this.sslContext = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
@@ -56,7 +58,17 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
                 }
             });
         }
-        p.addLast(HeadReader.NAME, new HeadReader(headLimits, headTimeout, metrics));
-        p.addLast(RouterHandler.NAME, router);
+        ch.attr(NextRequest.FRONT_DOOR).set(this);
+        installHeadReader(ch, false);
+    }
+
+    /** The head reader and router at the pipeline's end: for a new connection, or the next request on one. */
+    HeadReader installHeadReader(Channel ch, boolean keepAlive) {
+        HeadReader reader = new HeadReader(headLimits, headTimeout, metrics, keepAlive);
+        // The next request's reader is installed while the previous one may still be leaving the pipeline
+        // (a plugin hands the connection back during the hand-off): generated names never clash.
+        ch.pipeline().addLast(keepAlive ? null : HeadReader.NAME, reader);
+        ch.pipeline().addLast(keepAlive ? null : RouterHandler.NAME, router);
+        return reader;
     }
 }

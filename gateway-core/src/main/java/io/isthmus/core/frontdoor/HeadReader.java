@@ -36,17 +36,35 @@ final class HeadReader extends ChannelInboundHandlerAdapter {
     private CompositeByteBuf received;
     private ScheduledFuture<?> deadline;
     private boolean done;
+    /** Reading the next request of a kept-alive connection: silence until the deadline ends it quietly. */
+    private final boolean keepAlive;
+    private ChannelHandlerContext context;
 
     HeadReader(HeadLimits limits, Duration timeout, ProtocolMetrics metrics) {
+        this(limits, timeout, metrics, false);
+    }
+
+    HeadReader(HeadLimits limits, Duration timeout, ProtocolMetrics metrics, boolean keepAlive) {
         this.parser = new RequestHeadParser(limits);
         this.timeout = timeout;
         this.metrics = metrics;
+        this.keepAlive = keepAlive;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        deadline = ctx.executor().schedule(() -> reject(ctx, new HeadRejection(HttpResponseStatus.REQUEST_TIMEOUT,
-                "head_timeout", "Request head not received in time")), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        deadline = ctx.executor().schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        this.context = ctx;
+    }
+
+    private void expire() {
+        if (keepAlive && !done && (received == null || !received.isReadable())) {
+            // An idle kept-alive connection ends without a reply, as every HTTP server ends one.
+            done = true;
+            context.channel().close();
+            return;
+        }
+        reject(context, new HeadRejection(HttpResponseStatus.REQUEST_TIMEOUT, "head_timeout", "Request head not received in time"));
     }
 
     @Override

@@ -22,11 +22,21 @@ import java.util.Locale;
  */
 public final class RequestHeadParser {
 
+    /**
+     * Empty lines accepted before the request line (RFC 9112 §2.2 asks to ignore "at least one"; a client
+     * that sends more is not an HTTP client, and each one would otherwise cost a buffered line for free).
+     */
+    static final int MAX_LEADING_EMPTY_LINES = 4;
+
     private final HeadLimits limits;
     private final List<int[]> lines = new ArrayList<>();
     private int scanned;
     private int lineStart;
     private boolean sawRequestLine;
+    private int leadingEmptyLines;
+    /** How far the request line in progress is known to start like HTTP (a method token, then a space). */
+    private int methodChecked;
+    private boolean methodEnded;
 
     public RequestHeadParser(HeadLimits limits) {
         this.limits = limits;
@@ -56,8 +66,13 @@ public final class RequestHeadParser {
             int relEnd = i - base;
             int contentEnd = relEnd > lineStart && buf.getByte(i - 1) == '\r' ? relEnd - 1 : relEnd;
             if (!sawRequestLine && contentEnd == lineStart) {
-                // RFC 9112 §2.2: ignore empty lines before the request line.
+                // RFC 9112 §2.2: ignore empty lines before the request line, but only a few, and within the
+                // request line's own limit.
+                if (++leadingEmptyLines > MAX_LEADING_EMPTY_LINES || relEnd + 1 > limits.maxRequestLine()) {
+                    return rejected(HeadRejection.badRequest("too_many_empty_lines", "Too many empty lines before the request line"));
+                }
                 lineStart = relEnd + 1;
+                methodChecked = lineStart;
                 continue;
             }
             if (contentEnd == lineStart) {
@@ -67,8 +82,14 @@ public final class RequestHeadParser {
             lines.add(new int[] {lineStart, contentEnd});
             if (!sawRequestLine) {
                 sawRequestLine = true;
-                if (contentEnd - lineStart > limits.maxRequestLine()) {
+                // Skipped empty lines count against the request line's limit.
+                if (contentEnd > limits.maxRequestLine()) {
                     return rejected(HeadRejection.badRequest("request_line_too_long", "Request line too long"));
+                }
+                // Judged at once, not after the header section: junk must not hold the connection.
+                HeadRejection bad = requestLineRejection(text(buf, base, lines.get(0)).split(" ", -1));
+                if (bad != null) {
+                    return rejected(bad);
                 }
             } else if (lines.size() - 1 > limits.maxHeaders()) {
                 return rejected(HeadRejection.tooLarge("too_many_headers", "Too many header fields"));
@@ -79,13 +100,41 @@ public final class RequestHeadParser {
         // Limits on an incomplete head, so that a peer cannot make us hold more than we would accept.
         // A CR at the end may begin the line's CRLF, which a complete request line does not count either.
         int pendingLine = scanned - lineStart - (scanned > lineStart && buf.getByte(end - 1) == '\r' ? 1 : 0);
-        if (!sawRequestLine && pendingLine > limits.maxRequestLine()) {
+        if (!sawRequestLine && lineStart + pendingLine > limits.maxRequestLine()) {
             return rejected(HeadRejection.badRequest("request_line_too_long", "Request line too long"));
+        }
+        if (!sawRequestLine && !startsLikeHttp(buf, base, end)) {
+            return rejected(HeadRejection.badRequest("not_http", "Not an HTTP request"));
         }
         if (sawRequestLine && scanned - firstHeaderStart() > limits.maxHeaderBytes() + 4) {
             return rejected(HeadRejection.tooLarge("head_too_large", "Request header fields too large"));
         }
         return NEED_MORE;
+    }
+
+    /**
+     * Whether the request line in progress can still become one: a method token (at least one character)
+     * and then a space. Checked on every arrival, so that a TLS ClientHello or random bytes are refused
+     * at their first byte instead of holding a connection until the head timeout. Each byte is looked at
+     * once. A CR at the very end may begin an empty line's CRLF.
+     */
+    private boolean startsLikeHttp(ByteBuf buf, int base, int end) {
+        for (int i = base + Math.max(methodChecked, lineStart); !methodEnded && i < end; i++) {
+            byte b = buf.getByte(i);
+            int rel = i - base;
+            if (b == ' ') {
+                if (rel == lineStart) {
+                    return false;
+                }
+                methodEnded = true;
+            } else if (b == '\r' && i == end - 1 && rel == lineStart) {
+                return true;
+            } else if (!isTokenChar((char) (b & 0xff))) {
+                return false;
+            }
+            methodChecked = rel + 1;
+        }
+        return true;
     }
 
     /** The index of the first LF in [from, end), or -1; ByteBuf.indexOf looks at eight bytes at a time. */
@@ -105,25 +154,13 @@ public final class RequestHeadParser {
         int[] rl = lines.get(0);
         String requestLine = text(buf, base, rl);
         String[] parts = requestLine.split(" ", -1);
-        if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            return rejected(HeadRejection.badRequest("malformed_request_line", "Malformed request line"));
+        HeadRejection bad = requestLineRejection(parts);
+        if (bad != null) {
+            return rejected(bad);
         }
         String method = parts[0];
         String target = parts[1];
         String version = parts[2];
-        if (!isToken(method)) {
-            return rejected(HeadRejection.badRequest("malformed_request_line", "Malformed method"));
-        }
-        if (!isVisible(target)) {
-            return rejected(HeadRejection.badRequest("malformed_request_line", "Malformed request target"));
-        }
-        if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
-            if (version.startsWith("HTTP/") && version.length() == 8) {
-                return rejected(new HeadRejection(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
-                        "unsupported_version", "HTTP version not supported"));
-            }
-            return rejected(HeadRejection.badRequest("malformed_request_line", "Malformed HTTP version"));
-        }
         HttpHeaders headers = new DefaultHttpHeaders(false);
         for (int n = 1; n < lines.size(); n++) {
             int[] line = lines.get(n);
@@ -147,6 +184,28 @@ public final class RequestHeadParser {
             return rejected(framing);
         }
         return new Parsed(new RequestHead(method, target, version, headers), headLength);
+    }
+
+    /** What is wrong with a request line split at its spaces, or null. */
+    private static HeadRejection requestLineRejection(String[] parts) {
+        if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            return HeadRejection.badRequest("malformed_request_line", "Malformed request line");
+        }
+        if (!isToken(parts[0])) {
+            return HeadRejection.badRequest("malformed_request_line", "Malformed method");
+        }
+        if (!isVisible(parts[1])) {
+            return HeadRejection.badRequest("malformed_request_line", "Malformed request target");
+        }
+        String version = parts[2];
+        if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
+            if (version.startsWith("HTTP/") && version.length() == 8) {
+                return new HeadRejection(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                        "unsupported_version", "HTTP version not supported");
+            }
+            return HeadRejection.badRequest("malformed_request_line", "Malformed HTTP version");
+        }
+        return null;
     }
 
     /** The request-smuggling rules of RFC 9112 §6. */
@@ -211,18 +270,22 @@ public final class RequestHeadParser {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c <= ' ' || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+            if (!isTokenChar(s.charAt(i))) {
                 return false;
             }
         }
         return true;
     }
 
+    private static boolean isTokenChar(char c) {
+        return c > ' ' && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+    }
+
+    /** RFC 9112 §3.2: a request target is visible ASCII only (non-ASCII must be percent-encoded). */
     private static boolean isVisible(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c <= ' ' || c == 0x7f) {
+            if (c <= ' ' || c >= 0x7f) {
                 return false;
             }
         }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Looks up the route for a parsed head, leaves the pipeline, and hands the connection to the plugin.
- * No route gets a plain 404. A plugin that throws gets a 500 and the connection closes; other
+ * No route gets a plain 404, except an unclaimed {@code GET /}, which gets the {@link LandingPage} when it is on. A plugin that throws gets a 500 and the connection closes; other
  * connections never notice.
  */
 @ChannelHandler.Sharable
@@ -29,11 +29,14 @@ final class RouterHandler extends ChannelInboundHandlerAdapter {
     private final Router router;
     private final ProtocolMetrics metrics;
     private final ForwardedClient clients;
+    private final LandingPage landing;
 
-    RouterHandler(Router router, ProtocolMetrics metrics, ForwardedClient clients) {
+    /** {@code landing} answers an unclaimed {@code GET /}; null turns the page off (404 like any other path). */
+    RouterHandler(Router router, ProtocolMetrics metrics, ForwardedClient clients, LandingPage landing) {
         this.router = router;
         this.metrics = metrics;
         this.clients = clients;
+        this.landing = landing;
     }
 
     @Override
@@ -46,6 +49,11 @@ final class RouterHandler extends ChannelInboundHandlerAdapter {
         Optional<Route> route = router.route(request.head);
         if (route.isEmpty()) {
             request.release();
+            if (landing != null && LandingPage.answers(request.head)) {
+                PlainResponses.sendAndClose(ctx.channel(), HttpResponseStatus.OK, landing.contentType(request.head),
+                        landing.body(request.head), request.head.method().equals("HEAD"));
+                return;
+            }
             metrics.rejection("no_route");
             PlainResponses.sendAndClose(ctx.channel(), HttpResponseStatus.NOT_FOUND, "Not Found");
             return;

@@ -22,13 +22,25 @@ public final class PlainResponses {
      * so that a client still sending does not lose the reply to a reset.
      */
     public static ChannelFuture sendAndClose(Channel channel, HttpResponseStatus status, String body) {
-        String text = body.endsWith("\n") ? body : body + "\n";
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return sendAndClose(channel, status, "text/plain; charset=utf-8", body.endsWith("\n") ? body : body + "\n", false);
+    }
+
+    /**
+     * A reply of {@code contentType} (the body in UTF-8) with {@code Connection: close}, then a lingering
+     * close; {@code headOnly} (a HEAD request) sends the head alone, with the body's length.
+     */
+    public static ChannelFuture sendAndClose(Channel channel, HttpResponseStatus status, String contentType, String body,
+            boolean headOnly) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + status.code() + " " + status.reasonPhrase() + "\r\n"
-                + "Content-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Type: " + contentType + "\r\n"
                 + "Content-Length: " + bytes.length + "\r\n"
                 + "Connection: close\r\n\r\n";
-        ChannelFuture written = write(channel, head + text);
+        ByteBuf reply = bytes(channel.alloc(), head);
+        if (!headOnly) {
+            reply.writeBytes(bytes);
+        }
+        ChannelFuture written = channel.writeAndFlush(reply);
         LingeringClose.after(written);
         return written;
     }

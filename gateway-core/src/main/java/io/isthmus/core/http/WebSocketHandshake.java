@@ -96,15 +96,17 @@ public final class WebSocketHandshake {
                 .allowMaskMismatch(false)
                 .closeOnProtocolViolation(true)
                 .build();
-        // The codec sits right behind TLS (when present), ahead of whatever the plugin installs.
+        // The codec sits right behind TLS (when present), ahead of whatever the plugin installs. The encoder
+        // comes first: the decoder's own close frame on a protocol violation (1002, 1009) is written from the
+        // decoder's place in the pipeline and must pass through the encoder to reach the wire.
         ChannelPipeline p = channel.pipeline();
         ChannelHandlerContext tls = p.context(SslHandler.class);
         if (tls != null) {
-            p.addAfter(tls.name(), DECODER, new WebSocket13FrameDecoder(decoder));
+            p.addAfter(tls.name(), ENCODER, new WebSocket13FrameEncoder(false));
         } else {
-            p.addFirst(DECODER, new WebSocket13FrameDecoder(decoder));
+            p.addFirst(ENCODER, new WebSocket13FrameEncoder(false));
         }
-        p.addAfter(DECODER, ENCODER, new WebSocket13FrameEncoder(false));
+        p.addAfter(ENCODER, DECODER, new WebSocket13FrameDecoder(decoder));
         return written;
     }
 }

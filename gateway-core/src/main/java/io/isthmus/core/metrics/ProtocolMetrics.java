@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code isthmus_rejections_total{protocol,reason}}: bad or refused input, by reason
  *   <li>{@code isthmus_egress_refusals_total{protocol,reason}}: outbound dials the egress policy refused
  *   <li>{@code isthmus_splices_active{protocol}}, {@code isthmus_splice_duration_seconds{protocol}}
- *   <li>{@code isthmus_spliced_bytes_total{protocol,direction}}: bytes moved, counted as they move
+ *   <li>{@code isthmus_spliced_bytes_total{protocol,direction}}: bytes delivered to the target's transport
  * </ul>
  */
 public final class ProtocolMetrics {
@@ -51,7 +51,7 @@ public final class ProtocolMetrics {
     private Counter bytes(String direction) {
         return Counter.builder("isthmus.spliced")
                 .baseUnit("bytes")
-                .description("Bytes moved between the two sides of splices; upstream is from side A to side B")
+                .description("Bytes delivered between the two sides of splices; upstream is from side A to side B")
                 .tag("protocol", protocol)
                 .tag("direction", direction)
                 .register(registry);

@@ -35,6 +35,7 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
     private final MuxKeepalive keepalive;
     private final Promise<Void> closeFuture;
     private final List<MuxStream> grantsDue = new ArrayList<>();
+    private final List<MuxStream> readsDue = new ArrayList<>();
     private final Runnable flushTask = this::scheduledFlush;
     private boolean inRead;
     private boolean flushNeeded;
@@ -116,6 +117,7 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
             streams.remove(stream.id());
         }
         grantsDue.remove(stream);
+        readsDue.remove(stream);
         if (draining && streams.isEmpty() && !closed) {
             close(1001, "going away", Duration.ofSeconds(1));
         }
@@ -167,6 +169,20 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * A stream handed data to its splice; the splice hears "read complete" (its cue to flush the other side)
+     * once per stream at the end of the parent's read, or in a task when the data came from elsewhere.
+     */
+    void readCompleteDue(MuxStream stream) {
+        if (!stream.readCompleteQueued) {
+            stream.readCompleteQueued = true;
+            readsDue.add(stream);
+        }
+        if (!inRead) {
+            scheduleFlush();
+        }
+    }
+
     private void scheduleFlush() {
         if (!flushScheduled) {
             flushScheduled = true;
@@ -180,6 +196,14 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
     }
 
     private void flushNow() {
+        if (!readsDue.isEmpty()) {
+            MuxStream[] due = readsDue.toArray(new MuxStream[0]);
+            readsDue.clear();
+            for (MuxStream s : due) {
+                s.readCompleteQueued = false;
+                s.readComplete();
+            }
+        }
         if (!grantsDue.isEmpty()) {
             MuxStream[] due = grantsDue.toArray(new MuxStream[0]);
             grantsDue.clear();
@@ -310,6 +334,7 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
         }
         streams.clear();
         grantsDue.clear();
+        readsDue.clear();
         onClosed();
         closeFuture.trySuccess(null);
     }

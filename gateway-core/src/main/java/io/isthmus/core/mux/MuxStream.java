@@ -65,8 +65,8 @@ public abstract class MuxStream implements Endpoint {
     private ScheduledFuture<?> timer;
     /** Set by the session while this stream waits in its list of grants due. */
     boolean grantQueued;
-    /** Data went to the splice since the last flush point, which then hears a read-complete (its flush). */
-    private boolean deliveredSinceFlush;
+    /** Set by the session while this stream waits for the end of the read that delivered its data. */
+    boolean readCompleteQueued;
 
     /**
      * @param receive  the credit the peer gets for sending to us
@@ -116,6 +116,10 @@ public abstract class MuxStream implements Endpoint {
 
     /** The stream overran its credit (count it); the stream is then closed with {@link MuxCloseReason#OVERRUN}. */
     protected void onOverrun() {
+    }
+
+    /** The stream has just closed with {@code reason} and left its session (count it); on the event loop, once. */
+    protected void onFinished(MuxCloseReason reason) {
     }
 
     // ---- accessors ----
@@ -216,11 +220,14 @@ public abstract class MuxStream implements Endpoint {
             return;
         }
         if (n == 0) {
+            // Nothing to deliver, but a packet-counted window must get its unit back (an empty Wisp DATA).
             data.release();
+            receive.consumed(0);
+            session.creditDue(this);
             return;
         }
         if (sink != null && reading && held.isEmpty()) {
-            deliver(data);
+            deliverNow(data);
         } else {
             held.add(data);
             heldBytes += n;
@@ -384,9 +391,21 @@ public abstract class MuxStream implements Endpoint {
     private void deliver(ByteBuf data) {
         int n = data.readableBytes();
         receive.consumed(n);
-        deliveredSinceFlush = true;
         session.creditDue(this);
         sink.onData(data);
+    }
+
+    /** Data went straight to the splice during the parent's read: its batch ends with the session's read. */
+    private void deliverNow(ByteBuf data) {
+        deliver(data);
+        session.readCompleteDue(this);
+    }
+
+    /** Called by the session at the end of its read: the splice may flush what this stream handed it. */
+    void readComplete() {
+        if (sink != null && state != State.CLOSED) {
+            sink.onReadComplete();
+        }
     }
 
     private void deliverHeld() {
@@ -401,7 +420,6 @@ public abstract class MuxStream implements Endpoint {
             delivered = true;
         }
         if (delivered) {
-            deliveredSinceFlush = false;
             sink.onReadComplete();
         }
         if (inputEnded && held.isEmpty() && !inputEndDelivered && state != State.CLOSED) {
@@ -410,20 +428,14 @@ public abstract class MuxStream implements Endpoint {
         }
     }
 
-    /** Called by the session at a flush point: grants what was consumed, and lets the splice flush its other side. */
+    /** Called by the session at a flush point: grants what was consumed. */
     void grantNow() {
-        if (state == State.CLOSED) {
+        if (state == State.CLOSED || inputEnded) {
             return;
         }
-        if (!inputEnded) {
-            long g = receive.takeGrant(true);
-            if (g > 0) {
-                grantCredit(g);
-            }
-        }
-        if (deliveredSinceFlush && sink != null) {
-            deliveredSinceFlush = false;
-            sink.onReadComplete();
+        long g = receive.takeGrant(true);
+        if (g > 0) {
+            grantCredit(g);
         }
     }
 
@@ -491,6 +503,7 @@ public abstract class MuxStream implements Endpoint {
         releaseHeld();
         opened.tryFailure(cause(reason == MuxCloseReason.NORMAL ? MuxCloseReason.SESSION_CLOSED : reason));
         session.removed(this);
+        onFinished(reason);
         if (sink != null) {
             sink.onClosed(cause(reason));
         }

@@ -5,32 +5,59 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.ArrayDeque;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * An endpoint that is a whole Netty channel (TCP, WebSocket). Its handler is installed when the plugin
  * adopts the channel, so no byte is lost between a handshake and the splice: until {@link #open} it holds
  * what arrives (up to a limit, then stops reading) and remembers an end of input or a close; {@link #open}
  * delivers the held bytes first. Subclasses turn channel messages into bytes and back.
+ *
+ * <p>{@link #close()} is a lingering close (as the front door's {@code LingeringClose} after an error reply):
+ * flush, end the output ({@link #endOutput()}: FIN, close frame), discard input until the peer ends its own
+ * or {@code linger} passes, then close; the flush itself may take at most {@code flush} (a peer that reads
+ * nothing). The splice engine sets both bounds when it joins the endpoint.
  */
 public abstract class ChannelEndpoint implements Endpoint {
 
     public static final String HANDLER_NAME = "isthmus-endpoint";
 
+    /** Bounds of a close before the splice engine sets its own (an endpoint closed before any join). */
+    private static final Duration DEFAULT_FLUSH_BOUND = Duration.ofSeconds(30);
+    private static final Duration DEFAULT_LINGER = Duration.ofSeconds(2);
+
     protected final Channel channel;
     private final Handler handler;
+    private volatile Duration flushBound = DEFAULT_FLUSH_BOUND;
+    private volatile Duration linger = DEFAULT_LINGER;
+    /** An endpoint's own upper bound on the linger (a WebSocket's close timeout), or null. */
+    private volatile Duration lingerCap;
 
     protected ChannelEndpoint(Channel channel, int holdLimit) {
+        this(channel, holdLimit, false);
+    }
+
+    /**
+     * With {@code keepsMessages}, each inbound message stays a buffer of its own while held (a datagram, a
+     * WebSocket message carrying one): nothing is merged, and empty messages count.
+     */
+    protected ChannelEndpoint(Channel channel, int holdLimit, boolean keepsMessages) {
         this.channel = channel;
-        this.handler = new Handler(holdLimit);
+        this.handler = new Handler(holdLimit, keepsMessages);
     }
 
     /** Installs the handler and takes {@code alreadyRead} (may be null) as the first inbound message(s). */
@@ -59,6 +86,34 @@ public abstract class ChannelEndpoint implements Endpoint {
 
     /** Wraps outbound bytes as the channel's message type. */
     protected abstract Object fromBytes(ByteBuf data);
+
+    /**
+     * Ends this side's output after everything queued was flushed (a FIN, a close frame, TLS close_notify);
+     * the future completes once that went out. On the event loop.
+     */
+    protected abstract ChannelFuture endOutput();
+
+    /**
+     * How a close of this endpoint is bounded: {@code flush} for what is queued to go out, then
+     * {@code linger} for the peer to end its output while its input is discarded.
+     */
+    void closeBounds(Duration flush, Duration linger) {
+        this.flushBound = flush;
+        this.linger = lingerCap == null || linger.compareTo(lingerCap) < 0 ? linger : lingerCap;
+    }
+
+    /** Whether a close has begun (from then on inbound bytes are discarded). */
+    /** Lingers at most {@code bound} whatever the splice engine's bound is. */
+    protected final void lingerAtMost(Duration bound) {
+        this.lingerCap = bound;
+        if (linger.compareTo(bound) > 0) {
+            linger = bound;
+        }
+    }
+
+    protected final boolean closing() {
+        return handler.lingering;
+    }
 
     /** Called by subclasses when their protocol says the peer will send no more (a close frame). */
     protected final void inputEnded() {
@@ -195,6 +250,23 @@ public abstract class ChannelEndpoint implements Endpoint {
     }
 
     @Override
+    public void write(ByteBuf data, IntConsumer delivered) {
+        int n = data.readableBytes();
+        ChannelPromise written = channel.newPromise();
+        written.addListener(f -> {
+            if (f.isSuccess()) {
+                delivered.accept(n);
+            }
+        });
+        channel.write(fromBytes(data), written);
+    }
+
+    @Override
+    public Future<?> closeFuture() {
+        return channel.closeFuture();
+    }
+
+    @Override
     public void flush() {
         channel.flush();
     }
@@ -223,11 +295,58 @@ public abstract class ChannelEndpoint implements Endpoint {
 
     @Override
     public void close() {
-        if (channel.isActive()) {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        if (eventLoop().inEventLoop()) {
+            closeOnLoop();
         } else {
-            channel.close();
+            eventLoop().execute(this::closeOnLoop);
         }
+    }
+
+    private void closeOnLoop() {
+        Consumer<Runnable> gate = handler.closeGate;
+        if (gate == null) {
+            lingeringClose();
+        } else {
+            // The kernel path gives the channel back to Netty first: writes and reads need its registration.
+            gate.accept(this::lingeringClose);
+        }
+    }
+
+    private void lingeringClose() {
+        if (handler.lingering) {
+            return;
+        }
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        handler.lingering = true;
+        ScheduledFuture<?> flushDeadline = closeAfter(flushBound);
+        // Read on, discarding: input left unread would turn the close into a reset.
+        applyReading(true);
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
+            if (!flushed.isSuccess() || !channel.isActive()) {
+                channel.close();
+                return;
+            }
+            endOutput().addListener(ended -> {
+                flushDeadline.cancel(false);
+                if (!ended.isSuccess() || handler.inputEnded || !channel.isActive()) {
+                    channel.close();
+                    return;
+                }
+                handler.outputEnded = true;
+                closeAfter(linger);
+            });
+        });
+    }
+
+    private ScheduledFuture<?> closeAfter(Duration bound) {
+        ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, bound.toNanos(), TimeUnit.NANOSECONDS);
+        channel.closeFuture().addListener(f -> deadline.cancel(false));
+        return deadline;
     }
 
     @Override
@@ -241,21 +360,30 @@ public abstract class ChannelEndpoint implements Endpoint {
      */
     private final class Handler extends ChannelDuplexHandler {
         private final int holdLimit;
+        private final boolean keepsMessages;
         private EndpointSink sink;
         /** What arrived before the splice opened: the one buffer read, or a composite once there are more. */
         private ByteBuf held;
+        /** The same for endpoints that keep message boundaries: one buffer per message, in order. */
+        private ArrayDeque<ByteBuf> heldMessages;
+        private int heldMessageBytes;
         private volatile boolean inputEnded;
         private volatile boolean closed;
+        /** A lingering close began: inbound bytes are discarded. */
+        private volatile boolean lingering;
+        /** The lingering close ended the output: the peer's end of input closes the channel. */
+        private boolean outputEnded;
         private boolean outputShutDown;
         private Throwable failure;
         private Consumer<Runnable> closeGate;
 
-        Handler(int holdLimit) {
+        Handler(int holdLimit, boolean keepsMessages) {
             this.holdLimit = holdLimit;
+            this.keepsMessages = keepsMessages;
         }
 
         int held() {
-            return held == null ? 0 : held.readableBytes();
+            return held == null ? heldMessageBytes : held.readableBytes();
         }
 
         void open(EndpointSink target, boolean resumeReading) {
@@ -264,6 +392,15 @@ public abstract class ChannelEndpoint implements Endpoint {
                 ByteBuf first = held;
                 held = null;
                 target.onData(first);
+                target.onReadComplete();
+            }
+            if (heldMessages != null) {
+                ArrayDeque<ByteBuf> messages = heldMessages;
+                heldMessages = null;
+                heldMessageBytes = 0;
+                for (ByteBuf m = messages.poll(); m != null; m = messages.poll()) {
+                    target.onData(m);
+                }
                 target.onReadComplete();
             }
             if (inputEnded) {
@@ -283,6 +420,13 @@ public abstract class ChannelEndpoint implements Endpoint {
                 held.release();
                 held = null;
             }
+            if (heldMessages != null) {
+                for (ByteBuf m = heldMessages.poll(); m != null; m = heldMessages.poll()) {
+                    m.release();
+                }
+                heldMessages = null;
+                heldMessageBytes = 0;
+            }
         }
 
         void inbound(ChannelHandlerContext ctx, Object msg) {
@@ -290,8 +434,23 @@ public abstract class ChannelEndpoint implements Endpoint {
             if (data == null) {
                 return;
             }
+            if (lingering) {
+                data.release();
+                return;
+            }
             if (sink != null) {
                 sink.onData(data);
+                return;
+            }
+            if (keepsMessages) {
+                if (heldMessages == null) {
+                    heldMessages = new ArrayDeque<>();
+                }
+                heldMessages.add(data);
+                heldMessageBytes += data.readableBytes();
+                if (heldMessageBytes > holdLimit) {
+                    ctx.channel().config().setAutoRead(false);
+                }
                 return;
             }
             if (!data.isReadable()) {
@@ -315,6 +474,10 @@ public abstract class ChannelEndpoint implements Endpoint {
             inputEnded = true;
             if (sink != null) {
                 sink.onInputShutdown();
+            }
+            if (outputEnded) {
+                // The lingering close is over: the peer has read what it wanted and ended too.
+                channel.close();
             }
         }
 
@@ -377,6 +540,10 @@ public abstract class ChannelEndpoint implements Endpoint {
             // hears of it through channelInactive with this cause.
             if (failure == null) {
                 failure = cause;
+            }
+            if (cause instanceof CorruptedWebSocketFrameException) {
+                // The frame decoder has sent its close frame (1002, 1009) and closes once it is out.
+                return;
             }
             ctx.close();
         }

@@ -3,6 +3,8 @@ package io.isthmus.core.splice;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import java.util.function.IntConsumer;
 
 /**
  * One side of a splice: a byte stream with flow control. Kinds: a raw TCP channel, a WebSocket carrying
@@ -29,6 +31,18 @@ public interface Endpoint {
     /** Queues bytes towards this side's peer; takes ownership of {@code data}. */
     void write(ByteBuf data);
 
+    /**
+     * Queues bytes like {@link #write(ByteBuf)} and tells {@code delivered} how many once the transport has
+     * taken them (written to the socket, or handed to the stream that carries them); never for bytes that
+     * are dropped. The splice counts bytes with it, so metrics and the access log say what was delivered,
+     * not what was queued. Kinds that cannot tell report at once.
+     */
+    default void write(ByteBuf data, IntConsumer delivered) {
+        int n = data.readableBytes();
+        write(data);
+        delivered.accept(n);
+    }
+
     void flush();
 
     /** False while this side has more queued than it wants (above its high-water mark or out of credit). */
@@ -43,8 +57,18 @@ public interface Endpoint {
     /** Ends this side's output once what is queued is flushed; closes instead where half-close is unsupported. */
     void shutdownOutput();
 
-    /** Closes once what is queued is flushed. */
+    /**
+     * Ends this side once what is queued is delivered, without a reset that could destroy it: flushes, ends
+     * the output (TCP FIN, WebSocket close frame), then discards whatever the peer still sends until it ends
+     * its own output or a bounded linger passes, and only then closes. (Closing a socket with unread input
+     * makes the kernel send a reset, and the peer's kernel then drops what it had not yet read.)
+     */
     void close();
+
+    /** Completes once this side is closed for good (after {@link #close()}'s linger, or an abort). */
+    default Future<?> closeFuture() {
+        return eventLoop().newSucceededFuture(null);
+    }
 
     /** Closes now, dropping what is queued (idle timeout, drain deadline). */
     void abort();

@@ -42,11 +42,14 @@ final class KernelLink {
 
     /** What the link tells the splice about one direction; the splice's sides implement it. */
     interface DirectionSink {
-        /** {@code n} bytes left the source for the pipe: count them and reset the idle clock. */
+        /** {@code n} bytes left the source for the pipe: reset the idle clock. */
+        void took(int n);
+
+        /** {@code n} bytes left the pipe for the target socket: count them as delivered. */
         void spliced(int n);
 
         /**
-         * The direction is Netty's again: write {@code leftover} (may be null; already counted) to the target
+         * The direction is Netty's again: write {@code leftover} (may be null; not yet counted) to the target
          * and resume reading the source as far as the target's queue allows.
          */
         void handedBack(ByteBuf leftover);

@@ -31,7 +31,8 @@ final class PipeDirection {
 
     /**
      * {@code turnBudget} bounds the bytes taken from the source per {@link #pump} (the loop's other channels
-     * get their turn in between); {@code pipes} makes its pipe; {@code sink} hears of every byte taken.
+     * get their turn in between); {@code pipes} makes its pipe; {@code sink} hears of every byte taken from
+     * the source and of every byte delivered to the target.
      */
     PipeDirection(FileDescriptor source, FileDescriptor target, int turnBudget, Pipes pipes,
                   KernelLink.DirectionSink sink) {
@@ -87,7 +88,11 @@ final class PipeDirection {
         int taken = 0;
         for (;;) {
             if (inPipe > 0) {
-                inPipe -= splice(pipe.readEnd(), target, inPipe, target);
+                int out = splice(pipe.readEnd(), target, inPipe, target);
+                inPipe -= out;
+                if (out > 0) {
+                    sink.spliced(out);
+                }
                 if (inPipe > 0) {
                     // A short splice into a socket means its send buffer is full; epoll says when it is not.
                     waitsForInput = false;
@@ -114,9 +119,8 @@ final class PipeDirection {
             inPipe += in;
             pipe.filled(inPipe);
             taken += in;
-            // Counted before the bytes can reach the target: whoever sees them sees them counted.
             moved += in;
-            sink.spliced(in);
+            sink.took(in);
         }
     }
 
@@ -131,8 +135,8 @@ final class PipeDirection {
     }
 
     /**
-     * Reads what is still in the pipe into a buffer (null when empty) and closes the pipe. These bytes were
-     * counted when they entered it, and they precede anything the source delivers from now on.
+     * Reads what is still in the pipe into a buffer (null when empty) and closes the pipe. These bytes are
+     * counted once the copy path delivers them, and they precede anything the source delivers from now on.
      */
     ByteBuf takeLeftover(ByteBufAllocator alloc) throws IOException {
         if (pipe == null) {

@@ -24,6 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * and both sides are plain TCP on one epoll event loop) moves them inside the kernel while both directions
  * stream, and hands them back to the copy path at the first end of input, error or close, see
  * {@link KernelLink}. Bytes held before the splice opened are written first in either mode.
+ *
+ * <p>Bytes are counted once delivered (written to the target's transport), not when queued, and the
+ * splice completes once both sides are closed for good: the end closes each side with a lingering close
+ * ({@link Endpoint#close()}), so that a side still sending never gets a reset that destroys what it was
+ * sent. The result (access log) is taken then.
  */
 public final class Splice {
 
@@ -148,7 +153,7 @@ public final class Splice {
         return mode;
     }
 
-    /** Completes when both sides are closed or closing. */
+    /** Completes when both sides are closed (after their lingering closes). */
     public Future<SpliceResult> completion() {
         return done;
     }
@@ -173,8 +178,13 @@ public final class Splice {
         return l != null && l.splicing();
     }
 
-    /** Closes both sides now (drain deadline). */
+    /** Closes both sides now (drain deadline), also sides still in their lingering close. */
     public void abort() {
+        if ((state.get() & FINISHED) != 0) {
+            a.abort();
+            b.abort();
+            return;
+        }
         finish("aborted", null, true);
     }
 
@@ -227,9 +237,12 @@ public final class Splice {
             a.close();
             b.close();
         }
-        long nanos = System.nanoTime() - startNanos;
-        metrics.spliceEnded(nanos);
-        done.trySuccess(new SpliceResult(outcome, upstream.get(), downstream.get(), Duration.ofNanos(nanos), cause));
+        // Bytes still in flight at the end are counted as they are delivered: the result waits for both closes.
+        a.closeFuture().addListener(x -> b.closeFuture().addListener(y -> {
+            long nanos = System.nanoTime() - startNanos;
+            metrics.spliceEnded(nanos);
+            done.trySuccess(new SpliceResult(outcome, upstream.get(), downstream.get(), Duration.ofNanos(nanos), cause));
+        }));
     }
 
     /** One endpoint's events: its input flows to {@code to}, its writability gates reading from {@code to}. */
@@ -239,6 +252,8 @@ public final class Splice {
         private final int inputEndedBit;
         private final AtomicLong moved;
         private final Counter counter;
+        /** Counts bytes once the target's transport has taken them. */
+        private final java.util.function.IntConsumer delivered;
 
         Side(Endpoint from, Endpoint to, int inputEndedBit, AtomicLong moved, Counter counter) {
             this.from = from;
@@ -246,13 +261,20 @@ public final class Splice {
             this.inputEndedBit = inputEndedBit;
             this.moved = moved;
             this.counter = counter;
+            this.delivered = n -> {
+                moved.addAndGet(n);
+                counter.increment(n);
+            };
+        }
+
+        @Override
+        public void took(int n) {
+            lastActivityNanos = System.nanoTime();
         }
 
         @Override
         public void spliced(int n) {
-            moved.addAndGet(n);
-            counter.increment(n);
-            lastActivityNanos = System.nanoTime();
+            delivered.accept(n);
         }
 
         @Override
@@ -264,7 +286,7 @@ public final class Splice {
                 return;
             }
             if (leftover != null) {
-                to.write(leftover);
+                to.write(leftover, delivered);
                 to.flush();
             }
             from.setReading(to.isWritable());
@@ -277,15 +299,12 @@ public final class Splice {
 
         @Override
         public void onData(ByteBuf data) {
-            int n = data.readableBytes();
             if ((state.get() & FINISHED) != 0) {
                 data.release();
                 return;
             }
-            moved.addAndGet(n);
-            counter.increment(n);
             lastActivityNanos = System.nanoTime();
-            to.write(data);
+            to.write(data, delivered);
             if (!to.isWritable() && !kernelPaced()) {
                 to.flush();
                 from.setReading(false);

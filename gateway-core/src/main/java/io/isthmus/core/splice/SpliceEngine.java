@@ -56,6 +56,7 @@ public final class SpliceEngine {
         for (Endpoint e : new Endpoint[] {a, b}) {
             if (e instanceof ChannelEndpoint ce) {
                 ce.channel().config().setWriteBufferWaterMark(marks);
+                ce.closeBounds(config.closeFlushTimeout(), config.lingerTimeout());
             }
         }
         int zeroCopyChunk = config.zeroCopy() && options.zeroCopy() ? config.zeroCopyChunk().toIntBytes() : 0;

@@ -3,6 +3,7 @@ package io.isthmus.core.splice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -93,6 +94,33 @@ public final class TcpEndpoint extends ChannelEndpoint {
         } else {
             ((DuplexChannel) channel).shutdownOutput();
         }
+    }
+
+    /**
+     * The end of a lingering close: a TLS connection gets its close_notify (its TCP stays open until the
+     * peer answers or the linger ends), a plain one its FIN.
+     */
+    @Override
+    protected ChannelFuture endOutput() {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls != null) {
+            return tls.closeOutbound();
+        }
+        if (!(channel instanceof DuplexChannel duplex)) {
+            return channel.newSucceededFuture();
+        }
+        if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException e) {
+                return channel.newFailedFuture(e);
+            }
+            // From now on the peer's FIN closes the channel (no shutdown of a socket that has gone).
+            outputShutDown();
+            channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+            return channel.newSucceededFuture();
+        }
+        return duplex.shutdownOutput();
     }
 
     @Override

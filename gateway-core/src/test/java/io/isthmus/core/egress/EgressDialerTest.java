@@ -217,6 +217,24 @@ class EgressDialerTest {
     }
 
     @Test
+    void dialOptionsSetChannelOptionsAndKeepOnlyTheAskedFamily() throws Exception {
+        DialOptions v4 = new DialOptions(Duration.ofSeconds(2), DialOptions.Family.IPV4,
+                Map.of(ChannelOption.TCP_NODELAY, false, ChannelOption.SO_KEEPALIVE, true));
+        Channel ch = connected(dialer.connect(new EgressTarget("loopback.test", port()), loopbackAllowed(),
+                group.next(), new ChannelInboundHandlerAdapter(), metrics, v4));
+        assertThat(ch.config().getOption(ChannelOption.TCP_NODELAY)).isFalse();
+        assertThat(ch.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
+
+        DialOptions v6 = new DialOptions(null, DialOptions.Family.IPV6, Map.of());
+        EgressRefusal literal = assertRefused(dialer.connect(new EgressTarget("127.0.0.1", port()), loopbackAllowed(),
+                group.next(), new ChannelInboundHandlerAdapter(), metrics, v6), Reason.NO_ADDRESS);
+        assertThat(literal.message()).isEqualTo("host 127.0.0.1 is not an IPv6 address");
+        EgressRefusal named = assertRefused(dialer.connect(new EgressTarget("loopback.test", port()), loopbackAllowed(),
+                group.next(), new ChannelInboundHandlerAdapter(), metrics, v6), Reason.NO_ADDRESS);
+        assertThat(named.message()).isEqualTo("host loopback.test has no IPv6 address");
+    }
+
+    @Test
     void aNameIsRefusedWhenAnyResolvedAddressIsRefused() throws Exception {
         // One public and one loopback answer: the first would be allowed, but a rebinding client picks the second.
         Future<Channel> dial = dialer.connect(new EgressTarget("rebind.test", port()), EgressPolicy.defaults(),

@@ -132,6 +132,72 @@ class FrontDoorTest {
         assertThat(exchange("\r\n\r\nGET /info/ HTTP/1.1\r\nHost: x\r\n\r\n")).contains("route=any ");
     }
 
+    /**
+     * Issue #10 point 2: connections that send nothing but empty lines were buffered without bound (60 MiB
+     * on one connection) and never answered. Now a few are ignored, then 400, while a legitimate client
+     * alongside is served.
+     */
+    @Test
+    void endlessEmptyLinesBeforeTheRequestLineGet400AndAreNotBuffered() throws Exception {
+        double before = rejections("too_many_empty_lines");
+        byte[] blank = "\r\n".repeat(32 * 1024).getBytes(StandardCharsets.US_ASCII);
+        java.util.List<RawClient> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                RawClient c = new RawClient(gateway.address(), 5_000);
+                clients.add(c);
+                c.send(blank);
+            }
+            assertThat(exchange("GET /info/ HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+            for (RawClient c : clients) {
+                assertThat(RawClient.readHeadFrom(c.in())).startsWith("HTTP/1.1 400 ");
+            }
+        } finally {
+            for (RawClient c : clients) {
+                c.close();
+            }
+        }
+        assertThat(rejections("too_many_empty_lines")).isEqualTo(before + 10);
+        // A few are still fine (RFC 9112 §2.2).
+        assertThat(exchange("\r\n\n\r\n\nGET /info/ HTTP/1.1\r\nHost: x\r\n\r\n")).contains("route=any ");
+    }
+
+    /**
+     * Issue #10 point 6: bytes that cannot begin a request line (a TLS ClientHello with TLS off, binary
+     * junk, a space first) get 400 at once, not 408 when the head timeout ends.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"16 03 01 02 00 01 00 01 fc 03 03", "00 ff 13 37", "20 2f 20", "47 45 54 00", "0d 41"})
+    void bytesThatCannotBeHttpGet400AtOnce(String hex) throws IOException {
+        String[] parts = hex.split(" ");
+        byte[] junk = new byte[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            junk[i] = (byte) Integer.parseInt(parts[i], 16);
+        }
+        double before = rejections("not_http");
+        try (RawClient c = new RawClient(gateway.address(), 5_000)) {
+            c.send(junk);
+            assertThat(c.readToEofAscii()).startsWith("HTTP/1.1 400 ").contains("Not an HTTP request");
+        }
+        assertThat(rejections("not_http")).isEqualTo(before + 1);
+    }
+
+    /** Issue #10 point 6: a junk first line that does end in a line feed is judged at once, too. */
+    @Test
+    void aMalformedRequestLineIsRefusedBeforeTheHeaderSectionEnds() throws IOException {
+        try (RawClient c = new RawClient(gateway.address(), 5_000)) {
+            c.send("GET /info/ SPDY/3\r\nHost: x\r\n");
+            assertThat(c.readToEofAscii()).startsWith("HTTP/1.1 400 ");
+        }
+    }
+
+    /** Issue #10 point 7: RFC 9112 allows only visible ASCII in a request target. */
+    @Test
+    void aNonAsciiRequestTargetGets400() throws IOException {
+        assertThat(exchange("GET /info/\u00ff\u00fe\u0080 HTTP/1.1\r\nHost: x\r\n\r\n"))
+                .startsWith("HTTP/1.1 400 ").contains("Malformed request target");
+    }
+
     @Test
     void aHeadTrickledByteByByteIsStillRead() throws IOException {
         try (RawClient c = new RawClient(gateway.address())) {

@@ -113,6 +113,61 @@ class MuxSessionTest {
     }
 
     @Test
+    void dataDeliveredStraightToTheSpliceEndsWithOneReadCompletePerRead() {
+        start(MuxKeepalive.NONE, 8);
+        ToyStream s = stream(1, false, 100, 1000);
+        RecordingSink sink = new RecordingSink();
+        s.open(sink);
+        channel.runPendingTasks();
+        int before = sink.readCompletes;
+        channel.writeInbound(frame("D", 1, 10), frame("D", 1, 20));
+        channel.runPendingTasks();
+        assertThat(sink.bytes).isEqualTo(30);
+        // Without it the splice would never flush what it wrote to the other side.
+        assertThat(sink.readCompletes).isEqualTo(before + 1);
+    }
+
+    @Test
+    void replacingGrantsKeepAPeerThatForgetsPacketsInFlightWithinOneWindow() {
+        CreditWindow w = CreditWindow.replacing(CreditWindow.Unit.PACKETS, 4, 2);
+        for (int i = 0; i < 4; i++) {
+            assertThat(w.received(10)).isTrue();
+        }
+        assertThat(w.received(10)).isFalse();
+        w.consumed(10);
+        assertThat(w.takeGrant(true)).isZero(); // one unit is not worth a grant
+        w.consumed(0);
+        assertThat(w.takeGrant(true)).isEqualTo(2); // the peer may now send 2 more in all
+        // A peer that replaces its credit with 2 while 0 were in flight: 2 more pass, the third overruns.
+        assertThat(w.received(1)).isTrue();
+        assertThat(w.received(1)).isTrue();
+        assertThat(w.received(1)).isFalse();
+        // Grants never let the peer's limit run more than one window ahead of what was consumed.
+        w.consumed(1);
+        w.consumed(1);
+        w.consumed(1);
+        w.consumed(1);
+        assertThat(w.takeGrant(true)).isEqualTo(4);
+        assertThat(w.remaining()).isEqualTo(4);
+
+        CreditWindow none = CreditWindow.unbounded(CreditWindow.Unit.PACKETS);
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(none.received(1)).isTrue();
+            none.consumed(1);
+        }
+        assertThat(none.takeGrant(true)).isZero();
+
+        start(MuxKeepalive.NONE, 8);
+        ToyStream s = new ToyStream(session, 1, CreditWindow.replacing(CreditWindow.Unit.PACKETS, 1, 1), false, 100);
+        assertThat(session.add(s)).isTrue();
+        s.open(new RecordingSink());
+        s.peerData(Unpooled.EMPTY_BUFFER);
+        channel.runPendingTasks();
+        // An empty data packet still cost a unit, and it comes back.
+        assertThat(session.out).containsExactly("GRANT 1 1");
+    }
+
+    @Test
     void grantsAreBatchedToTheEndOfTheParentsRead() {
         start(MuxKeepalive.NONE, 8);
         ToyStream s = stream(1, false, 100, 1000);
@@ -431,8 +486,11 @@ class MuxSessionTest {
             data.release();
         }
 
+        int readCompletes;
+
         @Override
         public void onReadComplete() {
+            readCompletes++;
         }
 
         @Override

@@ -12,7 +12,8 @@ import java.time.Duration;
 
 /**
  * A plugin that exists only in gateway-core's tests, to exercise the front door, router and splice
- * engine without any real protocol: {@code /pair/...} joins two clients with the same path, {@code /info/}
+ * engine without any real protocol: {@code /pair/...} joins two clients with the same path,
+ * {@code /wspair/...} two WebSocket clients ({@link ProbeWebSocketPairing}), {@code /info/}
  * reports what the plugin received, {@code /later/} parks the connection for the test to take ({@link ProbeLater}), {@code /boom/} throws.
  */
 public final class ProbePlugin implements GatewayPlugin<ProbePlugin.ProbeConfig> {
@@ -39,6 +40,8 @@ public final class ProbePlugin implements GatewayPlugin<ProbePlugin.ProbeConfig>
                 var splices = getProvider(SpliceEngine.class);
                 routes.addBinding().toProvider(() -> new Route("probe", "/pair/", RouteCondition.upgrade("probe-pair"),
                         new ProbePairing(splices.get(), config.idleTimeout())));
+                routes.addBinding().toProvider(() -> new Route("probe", "/wspair/", RouteCondition.upgrade("websocket"),
+                        new ProbeWebSocketPairing(splices.get())));
                 routes.addBinding().toInstance(new Route("probe", "/info/", RouteCondition.any(), ProbeInfo.named("any")));
                 routes.addBinding().toInstance(new Route("probe", "/info/", RouteCondition.header("x-special"), ProbeInfo.named("header")));
                 routes.addBinding().toInstance(new Route("probe", "/info/", RouteCondition.upgrade("websocket"), ProbeInfo.named("websocket")));

@@ -7,8 +7,14 @@ public sealed interface Arrival permits Arrival.Matched, Arrival.Parked, Arrival
     record Matched(Waiter partner) implements Arrival {
     }
 
-    /** The arriving connection took the slot and waits. */
-    record Parked() implements Arrival {
+    /**
+     * The arriving connection took the slot and waits. {@code evicted} (may be null): the waiter it displaced
+     * from a full table, already out of its slot; the caller answers it (503) and closes it.
+     */
+    record Parked(Waiter evicted) implements Arrival {
+        public Parked() {
+            this(null);
+        }
     }
 
     /** Neither: nothing in the registry changed. */

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
  * Meters of WebRoute pairing, labelled with the protocol only (never an ID, path or address):
  * <ul>
  *   <li>{@code isthmus_webroute_waiting{protocol}}: connections waiting for a partner now
+ *   <li>{@code isthmus_webroute_waiting_limit{protocol}}: the cap on waiting connections ({@code max-waiting}),
+ *       so that an alert can compare the two
  *   <li>{@code isthmus_webroute_wait_seconds{protocol}}: how long linked waiters waited
  *   <li>{@code isthmus_handshakes_total{protocol,outcome}}: {@code linked} (once per pair),
  *       {@code timeout} (a lone waiter got the 504), {@code abandoned} (a waiter left first)
@@ -25,6 +27,10 @@ public final class PairingMetrics {
         this.protocol = protocol;
         Gauge.builder("isthmus.webroute.waiting", registry, PairingRegistry::waiting)
                 .description("Connections waiting for a WebRoute partner")
+                .tag("protocol", protocol.protocol())
+                .register(protocol.registry());
+        Gauge.builder("isthmus.webroute.waiting.limit", registry, r -> r.limits().maxWaiting())
+                .description("The cap on connections waiting for a WebRoute partner (max-waiting)")
                 .tag("protocol", protocol.protocol())
                 .register(protocol.registry());
         this.waited = Timer.builder("isthmus.webroute.wait")

@@ -1,9 +1,11 @@
 package io.isthmus.webroute.pairing;
 
+import io.isthmus.core.frontdoor.ClientPrefix;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -13,17 +15,30 @@ import java.util.function.Predicate;
  * connection either claims the waiter in its slot, takes the empty slot, or is refused; a claimed slot is
  * empty again at once, so a third connection with the same key becomes a new waiter.
  *
+ * <p>Caps: in all ({@code maxWaiting}) and per client ({@code maxWaitingPerIp}: one IPv4 address or one
+ * IPv6 prefix, see {@link ClientPrefix}). A partner always links, whatever the caps (it frees a slot). A
+ * full table does not simply refuse newcomers, which would let a few clients that fill it lock everyone
+ * else out: a newcomer whose client holds fewer waiters than the client holding the most displaces that
+ * client's oldest waiter (fair share), and is refused only when its own client is among those holding
+ * the most. So a fresh pair meets even while the table is full.
+ *
  * <p>Thread-safe. Each operation is one short critical section; nothing here touches a channel, so a
- * caller decides what a refusal or a withdrawal means on the wire.
+ * caller decides what a refusal, a displacement or a withdrawal means on the wire.
  */
 public final class PairingRegistry {
 
     private final PairingLimits limits;
-    private final Map<PairingKey, Waiter> slots = new HashMap<>();
+    /** In arrival order, so that the oldest waiter of a client is found first. */
+    private final Map<PairingKey, Waiter> slots = new LinkedHashMap<>();
+    /** Waiters per client (IPv4 address, IPv6 prefix). */
     private final Map<InetAddress, Integer> perAddress = new HashMap<>();
 
     public PairingRegistry(PairingLimits limits) {
         this.limits = limits;
+    }
+
+    public PairingLimits limits() {
+        return limits;
     }
 
     /**
@@ -49,18 +64,51 @@ public final class PairingRegistry {
         if (!rule.mayWait()) {
             return new Arrival.Refused(Arrival.Reason.NO_WAITER);
         }
-        if (slots.size() >= limits.maxWaiting()) {
-            return new Arrival.Refused(Arrival.Reason.WAITING_FULL);
-        }
-        InetAddress address = newcomer.clientAddress();
-        if (address != null && perAddress.getOrDefault(address, 0) >= limits.maxWaitingPerIp()) {
+        InetAddress address = client(newcomer);
+        int own = address == null ? 0 : perAddress.getOrDefault(address, 0);
+        if (address != null && own >= limits.maxWaitingPerIp()) {
             return new Arrival.Refused(Arrival.Reason.WAITING_FULL_FOR_ADDRESS);
+        }
+        Waiter evicted = null;
+        if (slots.size() >= limits.maxWaiting()) {
+            evicted = fairShareVictim(own);
+            if (evicted == null) {
+                return new Arrival.Refused(Arrival.Reason.WAITING_FULL);
+            }
+            removeLocked(evicted);
         }
         slots.put(newcomer.key(), newcomer);
         if (address != null) {
             perAddress.merge(address, 1, Integer::sum);
         }
-        return new Arrival.Parked();
+        return new Arrival.Parked(evicted);
+    }
+
+    /**
+     * The oldest waiter of the client holding the most waiters, when that is more than {@code own} (what the
+     * newcomer's client holds); else null. Runs only while the table is full.
+     */
+    private Waiter fairShareVictim(int own) {
+        int most = 0;
+        for (int n : perAddress.values()) {
+            most = Math.max(most, n);
+        }
+        if (most <= own) {
+            return null;
+        }
+        for (Waiter w : slots.values()) {
+            InetAddress a = client(w);
+            if (a != null && perAddress.getOrDefault(a, 0) == most) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /** What the per-client cap counts for a waiter: its address, or its IPv6 prefix; null when unknown. */
+    private InetAddress client(Waiter waiter) {
+        InetAddress address = waiter.clientAddress();
+        return address == null ? null : ClientPrefix.of(address, limits.ipv6PrefixLength());
     }
 
     /** Takes {@code waiter} out of its slot; true when it was still waiting (not linked, not withdrawn before). */
@@ -92,9 +140,9 @@ public final class PairingRegistry {
         return slots.size();
     }
 
-    /** Connections waiting now from one client address. */
+    /** Connections waiting now from one client (the address's IPv6 prefix counts). */
     public synchronized int waitingFrom(InetAddress address) {
-        return perAddress.getOrDefault(address, 0);
+        return perAddress.getOrDefault(ClientPrefix.of(address, limits.ipv6PrefixLength()), 0);
     }
 
     /** Whether a waiter holds the slot of {@code key} (Remoted checks before asking its server to connect back). */
@@ -109,7 +157,7 @@ public final class PairingRegistry {
     }
 
     private void forgetAddress(Waiter waiter) {
-        InetAddress address = waiter.clientAddress();
+        InetAddress address = client(waiter);
         if (address != null) {
             perAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
         }

@@ -81,8 +81,14 @@ public final class Rendezvous {
             matched.partner().leftWaiting();
             waiter.leftWaiting();
             link.link(matched.partner(), waiter);
-        } else if (arrival instanceof Arrival.Parked) {
+        } else if (arrival instanceof Arrival.Parked parked) {
             waiter.deadline(channel.eventLoop().schedule(() -> expire(waiter), waitTimeout.toNanos(), TimeUnit.NANOSECONDS));
+            if (parked.evicted() != null) {
+                // The table was full and the displaced waiter's client held the most of it.
+                metrics.rejected("evicted_for_fair_share");
+                PlainResponses.sendAndClose(parked.evicted().channel(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "Too many clients are waiting and yours holds the most places; try again later");
+            }
         } else if (arrival instanceof Arrival.Refused refused) {
             metrics.rejected(refused.reason().label());
         }

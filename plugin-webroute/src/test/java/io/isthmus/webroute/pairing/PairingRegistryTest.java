@@ -92,14 +92,32 @@ class PairingRegistryTest {
         assertThat(r.arrive(peer("/2", "x"), PairingRule.PEERS)).isInstanceOf(Arrival.Parked.class);
         assertThat(r.arrive(peer("/3", "x"), PairingRule.PEERS)).isEqualTo(new Arrival.Refused(Arrival.Reason.WAITING_FULL_FOR_ADDRESS));
         assertThat(r.arrive(waiter("/4", "x", PairingRole.PEER, "127.0.0.2"), PairingRule.PEERS)).isInstanceOf(Arrival.Parked.class);
+        // Full: 127.0.0.3 holds nothing, 127.0.0.1 the most, so its oldest waiter makes room (fair share).
         assertThat(r.arrive(waiter("/5", "x", PairingRole.PEER, "127.0.0.3"), PairingRule.PEERS))
+                .isEqualTo(new Arrival.Parked(a1));
+        // Full, and every client holds one place, 127.0.0.3 too: refused.
+        assertThat(r.arrive(waiter("/6", "x", PairingRole.PEER, "127.0.0.3"), PairingRule.PEERS))
                 .isEqualTo(new Arrival.Refused(Arrival.Reason.WAITING_FULL));
         // A partner is never capped.
         assertThat(r.arrive(peer("/4", "x"), PairingRule.PEERS)).isInstanceOf(Arrival.Matched.class);
-        assertThat(r.withdraw(a1)).isTrue();
-        assertThat(r.withdraw(a1)).isFalse();
+        assertThat(r.withdraw(a1)).as("already displaced").isFalse();
         assertThat(r.waitingFrom(a1.client().getAddress())).isEqualTo(1);
-        assertThat(r.waiting()).isEqualTo(1);
+        assertThat(r.waiting()).isEqualTo(2);
+    }
+
+    /** Issue #10 point 4: IPv6 clients are counted by their /64 (or the configured prefix). */
+    @Test
+    void ipv6WaitersCountByTheirPrefix() {
+        PairingRegistry r = new PairingRegistry(new PairingLimits(100, 2));
+        assertThat(r.arrive(waiter("/a", "x", PairingRole.PEER, "2001:db8::1"), PairingRule.PEERS)).isInstanceOf(Arrival.Parked.class);
+        assertThat(r.arrive(waiter("/b", "x", PairingRole.PEER, "2001:db8::ffff:2"), PairingRule.PEERS)).isInstanceOf(Arrival.Parked.class);
+        assertThat(r.arrive(waiter("/c", "x", PairingRole.PEER, "2001:db8:0:0:1::3"), PairingRule.PEERS))
+                .isEqualTo(new Arrival.Refused(Arrival.Reason.WAITING_FULL_FOR_ADDRESS));
+        assertThat(r.arrive(waiter("/d", "x", PairingRole.PEER, "2001:db8:0:1::1"), PairingRule.PEERS)).isInstanceOf(Arrival.Parked.class);
+        PairingRegistry byAddress = new PairingRegistry(new PairingLimits(100, 2, 128));
+        for (String a : new String[] {"2001:db8::1", "2001:db8::2", "2001:db8::3"}) {
+            assertThat(byAddress.arrive(waiter("/" + a, "x", PairingRole.PEER, a), PairingRule.PEERS)).isInstanceOf(Arrival.Parked.class);
+        }
     }
 
     @Test

@@ -1,0 +1,200 @@
+// A Wisp load client for bench/wisp/run.sh: one WebSocket, N TCP streams, each to a loopback target of
+// its own (run here too): "download" streams read what a source target writes as fast as it can, "upload"
+// streams send 64 KiB DATA packets within their CONTINUE credit to a sink target. Prints one line:
+// mode streams seconds bytes MiB/s streams_opened_per_s.
+//
+// usage: java WispLoad.java ws://127.0.0.1:PORT/path/ download|upload STREAMS SECONDS
+import java.io.*;
+import java.net.*;
+import java.nio.*;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.concurrent.atomic.*;
+
+public class WispLoad {
+    static final int PACKET = 64 * 1024;
+
+    public static void main(String[] args) throws Exception {
+        URI uri = URI.create(args[0]);
+        boolean download = args[1].equals("download");
+        int streams = Integer.parseInt(args[2]);
+        int seconds = Integer.parseInt(args[3]);
+        AtomicLong sunk = new AtomicLong();
+        ServerSocket target = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> serve(target, download, sunk));
+        acceptor.setDaemon(true);
+        acceptor.start();
+
+        Socket s = new Socket(uri.getHost(), uri.getPort());
+        s.setTcpNoDelay(true);
+        s.setReceiveBufferSize(4 << 20);
+        s.setSendBufferSize(4 << 20);
+        OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 20);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 20));
+        out.write(("GET " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes());
+        out.flush();
+        readHead(in);
+        byte[] first = readFrame(in); // v1: CONTINUE(0, buffer), maybe behind a ping
+        while (first == null) {
+            first = readFrame(in);
+        }
+        int buffer = ByteBuffer.wrap(first, 5, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        long[] credit = new long[streams + 1];
+        Object lock = new Object();
+        long t0 = System.nanoTime();
+        for (int id = 1; id <= streams; id++) {
+            credit[id] = buffer;
+            ByteBuffer c = ByteBuffer.allocate(5 + 3 + 9).order(ByteOrder.LITTLE_ENDIAN);
+            c.put((byte) 1).putInt(id).put((byte) 1).putShort((short) target.getLocalPort()).put("127.0.0.1".getBytes());
+            writeFrame(out, c.array());
+        }
+        out.flush();
+        AtomicLong received = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    byte[] f = readFrame(in);
+                    if (f == null || f.length < 5) continue;
+                    int type = f[0];
+                    int id = ByteBuffer.wrap(f, 1, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+                    if (type == 2) {
+                        received.addAndGet(f.length - 5);
+                    } else if (type == 3 && id > 0 && id <= streams) {
+                        synchronized (lock) {
+                            credit[id] = Integer.toUnsignedLong(ByteBuffer.wrap(f, 5, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
+                            lock.notifyAll();
+                        }
+                    } else if (type == 4) {
+                        System.err.println("stream " + id + " closed 0x" + Integer.toHexString(f[5] & 0xff));
+                    }
+                }
+            } catch (IOException e) {
+                // Closed at the end.
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        long opened = System.nanoTime() - t0;
+        long measureStart = System.nanoTime();
+        long end = measureStart + seconds * 1_000_000_000L;
+        long startBytes = download ? received.get() : sunk.get();
+        if (download) {
+            while (System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+        } else {
+            // Each stream's whole frame is built and masked once: the client then only writes bytes, so it
+            // is not the bottleneck (the payload is zeros; the gateway unmasks it like any other).
+            byte[][] frames = new byte[streams + 1][];
+            byte[] mask = {0x11, 0x22, 0x33, 0x44};
+            for (int id = 1; id <= streams; id++) {
+                ByteBuffer p = ByteBuffer.allocate(5 + PACKET).order(ByteOrder.LITTLE_ENDIAN);
+                p.put((byte) 2).putInt(id);
+                ByteArrayOutputStream f = new ByteArrayOutputStream();
+                writeFrame(f, p.array(), mask);
+                frames[id] = f.toByteArray();
+            }
+            while (System.nanoTime() < end) {
+                boolean sent = false;
+                for (int id = 1; id <= streams; id++) {
+                    boolean go;
+                    synchronized (lock) {
+                        go = credit[id] > 0;
+                        if (go) credit[id]--;
+                    }
+                    if (go) {
+                        out.write(frames[id]);
+                        sent = true;
+                    }
+                }
+                if (!sent) {
+                    out.flush();
+                    synchronized (lock) {
+                        lock.wait(5);
+                    }
+                }
+            }
+            out.flush();
+        }
+        long bytes = (download ? received.get() : sunk.get()) - startBytes;
+        double secs = (System.nanoTime() - measureStart) / 1e9;
+        stop.set(true);
+        System.out.printf(Locale.ROOT, "%s %d %.1f %d %.1f %.0f%n", args[1], streams, secs, bytes,
+                bytes / secs / (1 << 20), streams / (opened / 1e9));
+        s.close();
+        target.close();
+        System.exit(0);
+    }
+
+    static void serve(ServerSocket target, boolean source, AtomicLong sunk) {
+        while (!target.isClosed()) {
+            try {
+                Socket c = target.accept();
+                Thread t = new Thread(() -> {
+                    byte[] buf = new byte[256 * 1024];
+                    try (c) {
+                        if (source) {
+                            OutputStream o = c.getOutputStream();
+                            while (true) o.write(buf);
+                        }
+                        InputStream i = c.getInputStream();
+                        int n;
+                        while ((n = i.read(buf)) > 0) sunk.addAndGet(n);
+                    } catch (IOException e) {
+                        // The stream ended.
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    static void readHead(DataInputStream in) throws IOException {
+        int state = 0;
+        while (state < 4) {
+            int b = in.read();
+            if (b < 0) throw new EOFException("no 101");
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+        }
+    }
+
+    static byte[] readFrame(DataInputStream in) throws IOException {
+        int b0 = in.readUnsignedByte();
+        int b1 = in.readUnsignedByte();
+        long len = b1 & 0x7f;
+        if (len == 126) len = in.readUnsignedShort();
+        else if (len == 127) len = in.readLong();
+        byte[] p = new byte[(int) len];
+        in.readFully(p);
+        return (b0 & 0x0f) == 2 ? p : null;
+    }
+
+    static void writeFrame(OutputStream out, byte[] payload) throws IOException {
+        writeFrame(out, payload, new byte[] {1, 2, 3, 4});
+    }
+
+    /** A masked binary frame; the payload array is masked in place and unmasked back (no copy). */
+    static void writeFrame(OutputStream out, byte[] payload, byte[] mask) throws IOException {
+        int n = payload.length;
+        out.write(0x82);
+        if (n < 126) {
+            out.write(0x80 | n);
+        } else if (n < 65536) {
+            out.write(0x80 | 126);
+            out.write(n >>> 8);
+            out.write(n);
+        } else {
+            out.write(0x80 | 127);
+            for (int i = 7; i >= 0; i--) out.write((int) ((long) n >>> (8 * i)));
+        }
+        out.write(mask);
+        for (int i = 0; i < n; i++) payload[i] ^= mask[i & 3];
+        out.write(payload);
+        for (int i = 0; i < n; i++) payload[i] ^= mask[i & 3];
+    }
+}

@@ -1,0 +1,42 @@
+package io.isthmus.core.testing;
+
+import io.isthmus.core.http.WebSocketHandshake;
+import io.isthmus.core.spi.ConnectionHandler;
+import io.isthmus.core.spi.Handoff;
+import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.splice.SpliceOptions;
+import io.isthmus.core.splice.WebSocketEndpoint;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Joins two WebSocket clients that ask for the same {@code /wspair/...} path: each gets its 101 at once and
+ * becomes a {@link WebSocketEndpoint} (binary messages as the stream, 1 KiB frame limit); the first waits,
+ * the second is spliced to it without half-close (a WebSocket cannot carry one).
+ */
+final class ProbeWebSocketPairing implements ConnectionHandler {
+
+    static final int MAX_FRAME_PAYLOAD = 1024;
+
+    private static final Map<String, WebSocketEndpoint> waiting = new ConcurrentHashMap<>();
+    private final SpliceEngine splices;
+
+    ProbeWebSocketPairing(SpliceEngine splices) {
+        this.splices = splices;
+    }
+
+    @Override
+    public void handle(Handoff handoff) {
+        WebSocketHandshake.complete(handoff.channel(), handoff.head(), null, MAX_FRAME_PAYLOAD);
+        WebSocketEndpoint endpoint = WebSocketEndpoint.adopt(handoff.channel(), handoff.leftover(), 1 << 20);
+        String key = handoff.head().path();
+        WebSocketEndpoint first = waiting.remove(key);
+        if (first == null) {
+            waiting.put(key, endpoint);
+            handoff.channel().closeFuture().addListener(f -> waiting.remove(key, endpoint));
+            return;
+        }
+        splices.join(first, endpoint, SpliceOptions.of("probe-ws", Duration.ofMinutes(1)).withHalfClose(false));
+    }
+}
