@@ -35,6 +35,7 @@ final class BareRequests {
         }
         List<String[]> send = bareHeaders(json);
         forward(head, send, forwardList(head, HeaderLists.DEFAULT_FORWARD_V3, cache));
+        requireOneHost(send, "request.headers.x-bare-headers");
         Url u = parseUrl(url, "request.headers.x-bare-url");
         if (!u.scheme().equals("http") && !u.scheme().equals("https")) {
             throw BareError.invalid("request.headers.x-bare-url", "Unsupported protocol: '" + u.scheme() + ":'").failure();
@@ -53,6 +54,7 @@ final class BareRequests {
         }
         List<String[]> send = bareHeaders(json);
         forward(head, send, forwardList(head, HeaderLists.DEFAULT_FORWARD_V2, cache));
+        requireOneHost(send, "request.headers.x-bare-headers");
         return new RemoteRequest(2, remote.secure, remote.host, remote.port, remote.path, send,
                 passList(head, cache), passStatus(head, cache));
     }
@@ -85,6 +87,7 @@ final class BareRequests {
             throw BareError.invalid("request.headers.x-bare-forward-headers", "Header contained invalid JSON.").failure();
         }
         forward(head, send, forward);
+        requireOneHost(send, "request.headers.x-bare-headers");
         return new RemoteRequest(1, remote.secure, remote.host, remote.port, remote.path, send,
                 Set.of("content-encoding", "content-length"), Set.of());
     }
@@ -98,8 +101,11 @@ final class BareRequests {
         String protocol = required(head, "x-bare-protocol");
         String path = required(head, "x-bare-path");
         int p = parseIntPrefix(port);
-        if (p < 0) {
+        if (p < 0 || p > 65535) {
             throw BareError.invalid("request.headers.x-bare-port", "Header was not a valid integer.").failure();
+        }
+        if (host.isEmpty()) {
+            throw BareError.invalid("request.headers.x-bare-host", "Header was invalid").failure();
         }
         boolean secure;
         switch (protocol) {
@@ -314,6 +320,13 @@ final class BareRequests {
             }
         }
         return true;
+    }
+
+    /** Two Host lines make a request the remote must refuse (RFC 9112 §3.2); a client's header list may not ask for that. */
+    static void requireOneHost(List<String[]> lines, String id) {
+        if (lines.stream().filter(l -> l[0].equalsIgnoreCase("host")).count() > 1) {
+            throw BareError.invalid(id, "Header contained more than one Host.").failure();
+        }
     }
 
     /** A header value must not break the head: no CR, LF or NUL, nothing beyond Latin-1. */

@@ -33,7 +33,6 @@ final class LegacyWebSocket {
 
     void accept(Handoff h, int version) {
         RequestHead head = h.head();
-        List<String> offered = HeaderLists.list(head.header("sec-websocket-protocol"));
         String rawProtocols = head.header("sec-websocket-protocol");
         RemoteRequest remote;
         List<String[]> lines;
@@ -53,48 +52,10 @@ final class LegacyWebSocket {
             BareRequests.forward(head, lines, forward);
             answerProtocol = metaId;
         } else {
-            if (offered.size() < 2 || !offered.get(0).equals("bare")) {
-                throw BareError.invalid("request.headers.sec-websocket-protocol", "Expected bare and a meta.").failure();
-            }
-            String[] parts = rawProtocols.split(",\\s*", 2);
-            JsonNode json;
-            try {
-                json = BareRequests.JSON.readTree(decodeProtocol(parts[1].trim()));
-            } catch (Exception e) {
-                throw BareError.invalid("request.headers.sec-websocket-protocol", "Invalid meta JSON.").failure();
-            }
-            JsonNode r = json.path("remote");
-            String protocol = r.path("protocol").asText("");
-            if (!protocol.equals("ws:") && !protocol.equals("wss:")) {
-                throw BareError.invalid("request.headers.sec-websocket-protocol", "Unsupported protocol").failure();
-            }
-            String path = r.path("path").asText("/");
-            if (!path.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
-                throw BareError.invalid("request.headers.sec-websocket-protocol", "Invalid path").failure();
-            }
-            lines = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = json.path("headers").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                if (!BareRequests.isToken(f.getKey())) {
-                    continue;
-                }
-                List<JsonNode> values = new ArrayList<>();
-                if (f.getValue().isArray()) {
-                    f.getValue().forEach(values::add);
-                } else {
-                    values.add(f.getValue());
-                }
-                for (JsonNode v : values) {
-                    BareRequests.checkValue(v.asText(), "request.headers.sec-websocket-protocol");
-                    lines.add(new String[] {f.getKey(), v.asText()});
-                }
-            }
-            List<String> forward = new ArrayList<>();
-            json.path("forward_headers").forEach(n -> forward.add(n.asText().toLowerCase(Locale.ROOT)));
-            BareRequests.forward(head, lines, forward);
-            remote = new RemoteRequest(1, protocol.equals("wss:"), r.path("host").asText(), r.path("port").asInt(),
-                    path.startsWith("/") ? path : "/" + path, lines, Set.of(), Set.of());
-            metaId = json.path("id").asText(null);
+            V1Upgrade v1 = v1(head);
+            remote = v1.remote();
+            lines = new ArrayList<>(remote.sendHeaders());
+            metaId = v1.metaId();
             meta = server.metas().get(metaId, 1);
             answerProtocol = "bare";
         }
@@ -138,6 +99,69 @@ final class LegacyWebSocket {
                 client.close();
             }
         });
+    }
+
+    /** A v1 upgrade's remote request, read from {@code Sec-WebSocket-Protocol: bare, <encoded meta JSON>}, and its meta id. */
+    record V1Upgrade(RemoteRequest remote, String metaId) {
+    }
+
+    /** Reads a v1 upgrade (WebSocketProtocol.md); throws {@link BareError.Failure} for a bad header. */
+    static V1Upgrade v1(RequestHead head) {
+        List<String> offered = HeaderLists.list(head.header("sec-websocket-protocol"));
+        String rawProtocols = head.header("sec-websocket-protocol");
+        if (offered.size() < 2 || !offered.get(0).equals("bare")) {
+            throw BareError.invalid("request.headers.sec-websocket-protocol", "Expected bare and a meta.").failure();
+        }
+        String[] parts = rawProtocols.split(",\\s*", 2);
+        JsonNode json;
+        try {
+            json = BareRequests.JSON.readTree(decodeProtocol(parts[1].trim()));
+        } catch (Exception e) {
+            throw BareError.invalid("request.headers.sec-websocket-protocol", "Invalid meta JSON.").failure();
+        }
+        JsonNode r = json.path("remote");
+        String protocol = r.path("protocol").asText("");
+        if (!protocol.equals("ws:") && !protocol.equals("wss:")) {
+            throw BareError.invalid("request.headers.sec-websocket-protocol", "Unsupported protocol").failure();
+        }
+        String path = r.path("path").asText("/");
+        if (!path.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+            throw BareError.invalid("request.headers.sec-websocket-protocol", "Invalid path").failure();
+        }
+        List<String[]> lines = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = json.path("headers").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            // The gateway frames the upgrade itself (as X-Bare-Headers' forbidden send headers).
+            if (!BareRequests.isToken(f.getKey()) || HeaderLists.FORBIDDEN_SEND.contains(f.getKey().toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            List<JsonNode> values = new ArrayList<>();
+            if (f.getValue().isArray()) {
+                f.getValue().forEach(values::add);
+            } else {
+                values.add(f.getValue());
+            }
+            for (JsonNode v : values) {
+                BareRequests.checkValue(v.asText(), "request.headers.sec-websocket-protocol");
+                lines.add(new String[] {f.getKey(), v.asText()});
+            }
+        }
+        List<String> forward = new ArrayList<>();
+        json.path("forward_headers").forEach(n -> {
+            String name = n.asText().toLowerCase(Locale.ROOT);
+            if (!HeaderLists.FORBIDDEN_SEND.contains(name)) {
+                forward.add(name);
+            }
+        });
+        BareRequests.forward(head, lines, forward);
+        BareRequests.requireOneHost(lines, "request.headers.sec-websocket-protocol");
+        int port = r.path("port").asInt();
+        if (port < 0 || port > 65535 || r.path("host").asText().isEmpty()) {
+            throw BareError.invalid("request.headers.sec-websocket-protocol", "Invalid host or port").failure();
+        }
+        RemoteRequest remote = new RemoteRequest(1, protocol.equals("wss:"), r.path("host").asText(), port,
+                path.startsWith("/") ? path : "/" + path, lines, Set.of(), Set.of());
+        return new V1Upgrade(remote, json.path("id").asText(null));
     }
 
     /** The remote's headers with their own capitalisation; a repeated name becomes a list. */

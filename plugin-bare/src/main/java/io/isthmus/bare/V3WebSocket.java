@@ -183,7 +183,7 @@ final class V3WebSocket {
     }
 
     /** The client's connect message, turned into the remote request and its header lines. */
-    private record Connect(RemoteRequest remote, List<String[]> headers, String key) {
+    record Connect(RemoteRequest remote, List<String[]> headers, String key) {
 
         static Connect parse(String json, RequestHead head) throws IllegalArgumentException {
             JsonNode node;
@@ -231,6 +231,7 @@ final class V3WebSocket {
                 }
             });
             BareRequests.forward(head, lines, forward);
+            BareRequests.requireOneHost(lines, "headers");
             if (lines.stream().noneMatch(l -> l[0].equalsIgnoreCase("host"))) {
                 boolean defaultPort = port == (secure ? 443 : 80);
                 lines.add(0, new String[] {"Host", uri.host() + (defaultPort ? "" : ":" + port)});
