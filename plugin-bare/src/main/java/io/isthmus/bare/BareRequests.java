@@ -193,8 +193,11 @@ final class BareRequests {
             if (port < 0) {
                 port = secure ? 443 : 80;
             }
-            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-            String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+            // java.net.URI lets non-ASCII characters through; a browser's URL parser sends them as UTF-8
+            // percent escapes, and the request line must not carry them raw.
+            URI ascii = new URI(uri.toASCIIString());
+            String path = ascii.getRawPath() == null || ascii.getRawPath().isEmpty() ? "/" : ascii.getRawPath();
+            String target = ascii.getRawQuery() == null ? path : path + "?" + ascii.getRawQuery();
             return new Url(scheme, host, port, target);
         } catch (URISyntaxException | NumberFormatException e) {
             throw BareError.invalid(id, "Invalid URL").failure();

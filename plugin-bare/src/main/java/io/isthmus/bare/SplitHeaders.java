@@ -48,6 +48,34 @@ final class SplitHeaders {
         return String.join("", parts.values());
     }
 
+    /**
+     * Where the part starting at {@code from} ends: after at most {@link #PART} characters, but never just
+     * after a space or tab, which every HTTP parser (and {@code fetch}) trims from a header value; the
+     * leading {@code ;} protects only the start. A part that would be all blanks runs on to the next
+     * non-blank character instead (parts may differ in length; the client only concatenates them).
+     */
+    private static int cut(String value, int from) {
+        int end = Math.min(value.length(), from + PART);
+        if (end == value.length()) {
+            return end;
+        }
+        int back = end;
+        while (back > from && isBlank(value.charAt(back - 1))) {
+            back--;
+        }
+        if (back > from) {
+            return back;
+        }
+        while (end < value.length() && isBlank(value.charAt(end - 1))) {
+            end++;
+        }
+        return end;
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
     /** Response header lines for {@code value}: itself when short, else its parts. */
     static List<String[]> split(String value) {
         List<String[]> out = new ArrayList<>();
@@ -55,8 +83,10 @@ final class SplitHeaders {
             out.add(new String[] {NAME, value});
             return out;
         }
-        for (int i = 0, n = 0; i < value.length(); i += PART, n++) {
-            out.add(new String[] {NAME + "-" + n, ";" + value.substring(i, Math.min(value.length(), i + PART))});
+        for (int i = 0, n = 0; i < value.length(); n++) {
+            int end = cut(value, i);
+            out.add(new String[] {NAME + "-" + n, ";" + value.substring(i, end)});
+            i = end;
         }
         return out;
     }

@@ -51,11 +51,15 @@ class BareSplitHeadersFuzzTest {
             } else {
                 assertThat(line[0]).isEqualTo("x-bare-headers-" + i);
                 assertThat(line[1]).startsWith(";");
-                assertThat(line[1].length()).isLessThanOrEqualTo(SplitHeaders.PART + 1);
+                // A part runs past 3072 characters only when its first 3072 are all blanks.
+                assertThat(line[1].length() <= SplitHeaders.PART + 1 || line[1].substring(1, SplitHeaders.PART + 1).isBlank())
+                        .as("part %d's length", i).isTrue();
             }
             headers.add(line[0], line[1].replaceAll("^[ \t]+|[ \t]+$", ""));
         }
         RequestHead head = new RequestHead("GET", "/v3/", "HTTP/1.1", headers);
-        assertThat(SplitHeaders.join(head)).as("joined parts of %s", FuzzSupport.hex(data)).isEqualTo(value);
+        String joined = SplitHeaders.join(head);
+        // Compared without printing both (values run to thousands of characters).
+        assertThat(joined.equals(value)).as("joined parts of %s (%d vs %d chars)", FuzzSupport.hex(data), joined.length(), value.length()).isTrue();
     }
 }

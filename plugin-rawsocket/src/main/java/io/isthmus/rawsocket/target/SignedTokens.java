@@ -101,16 +101,14 @@ public final class SignedTokens {
         }
         Object host = claims.getClaim("host");
         Object port = claims.getClaim("port");
-        int p;
-        try {
-            p = port instanceof Number n ? n.intValue() : port instanceof String s ? Integer.parseInt(s) : -1;
-        } catch (NumberFormatException e) {
-            p = -1;
-        }
+        // A whole number (nimbus reads JSON integers as Long) or its decimal digits; never a fraction or a
+        // value that intValue() would wrap into range (4294967376 is not port 80).
+        long p = port instanceof Long || port instanceof Integer ? ((Number) port).longValue()
+                : port instanceof String s && s.matches("[0-9]{1,5}") ? Long.parseLong(s) : -1;
         if (!(host instanceof String h) || h.isEmpty() || p < 1 || p > 65535) {
             throw new Invalid("bad_token", "Token has no host and port");
         }
-        return new HostPort(h, p);
+        return new HostPort(h, (int) p);
     }
 
     private static ECPublicKey ecKey(String pem) {

@@ -66,6 +66,9 @@ public final class TargetChooser {
             } catch (IllegalArgumentException e) {
                 return new TargetChoice.Refused("bad_target", "Expected HOST:PORT after the path");
             }
+            if (hp.host().isEmpty() || hp.port() == 0) {
+                return new TargetChoice.Refused("bad_target", "Expected HOST:PORT after the path, port 1-65535");
+            }
             return allowed(new Target(new EgressTarget(hp.host(), hp.port()), policy, "client"));
         }
         if (fixed != null) {
