@@ -54,6 +54,9 @@ public final class PluginCatalog {
             }
         }
         if (root.hasPath(PLUGINS_PATH)) {
+            if (root.getValue(PLUGINS_PATH).valueType() != com.typesafe.config.ConfigValueType.OBJECT) {
+                throw new InvalidConfigException(PLUGINS_PATH, "expected an object");
+            }
             for (String block : root.getConfig(PLUGINS_PATH).root().keySet()) {
                 if (!byName.containsKey(block)) {
                     throw new InvalidConfigException(PLUGINS_PATH + "." + block,

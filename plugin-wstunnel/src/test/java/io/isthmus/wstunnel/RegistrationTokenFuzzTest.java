@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A registration's {@code Authorization} header (the input, ISO-8859-1, as the head parser hands it over)
  * through the handler's {@code Bearer} pattern and {@link TunnelTokens#valid} for the id {@code client-1},
- * with two secrets, audience {@code isthmus}, 30 s skew, 31 days' maximum lifetime and a fixed clock. In
+ * with two secrets, audience {@code isthmus}, 30 s skew, 31 days' maximum lifetime and a fixed clock; or, when
+ * the first byte is 1, header JSON, a line feed and claims JSON that the test signs with secret A (so that the
+ * claims checks are reached past the signature). In
  * this package because the pattern is the handler's own (package-private).
  *
  * <p>Properties: nothing throws (an Error included); a token that is accepted is also accepted by an
@@ -50,7 +52,9 @@ class RegistrationTokenFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void authorization(byte[] data) {
-        String header = new String(data, StandardCharsets.ISO_8859_1);
+        String header = data.length > 0 && data[0] == 1
+                ? "Bearer " + signed(new String(data, 1, data.length - 1, StandardCharsets.UTF_8))
+                : new String(data, StandardCharsets.ISO_8859_1);
         Matcher bearer = WstunnelHandler.BEARER.matcher(header);
         if (!bearer.matches()) {
             return;
@@ -70,6 +74,23 @@ class RegistrationTokenFuzzTest {
         assertThat(TOKENS.valid(token, ID)).isTrue();
         assertThat(independentlyValid(token)).isNull();
         assertThat(TOKENS.valid(token, "client-2")).isFalse();
+    }
+
+    /** Header JSON, a line feed, claims JSON: a token signed with secret A, so that the claims checks are reached. */
+    static String signed(String text) {
+        int nl = text.indexOf('\n');
+        String header = nl < 0 ? "{\"alg\":\"HS256\"}" : text.substring(0, nl);
+        String claims = nl < 0 ? text : text.substring(nl + 1);
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String input = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(Jwts.A.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return input + "." + b64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Null when the token is good by the JDK's HMAC and Jackson's JSON; else why not. */

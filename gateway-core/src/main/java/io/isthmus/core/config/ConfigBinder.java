@@ -42,10 +42,25 @@ public final class ConfigBinder {
         } catch (ConfigException.WrongType e) {
             throw new InvalidConfigException(path, "expected an object");
         }
+        rejectNulls(root, path, subtree.root());
         try {
             return MAPPER.convertValue(subtree.root().unwrapped(), type);
         } catch (IllegalArgumentException e) {
             throw describe(root, path, e);
+        }
+    }
+
+    /** No record takes a null (every key has a value in a reference.conf); say which key instead of an NPE. */
+    private static void rejectNulls(Config root, String path, com.typesafe.config.ConfigValue value) {
+        if (value.valueType() == com.typesafe.config.ConfigValueType.NULL) {
+            throw new InvalidConfigException(path + origin(root, path), "must not be null");
+        }
+        if (value instanceof com.typesafe.config.ConfigObject object) {
+            object.forEach((key, child) -> rejectNulls(root, path + "." + key, child));
+        } else if (value instanceof com.typesafe.config.ConfigList list) {
+            for (int i = 0; i < list.size(); i++) {
+                rejectNulls(root, path + "[" + i + "]", list.get(i));
+            }
         }
     }
 
@@ -73,7 +88,10 @@ public final class ConfigBinder {
         } else if (jme instanceof ValueInstantiationException vie && vie.getCause() != null) {
             problem = vie.getCause().getMessage();
         } else if (jme instanceof InvalidFormatException ife) {
-            problem = "cannot use " + quote(ife.getValue()) + ": " + firstLine(ife.getOriginalMessage());
+            // Jackson's own words start with the Java type ("Cannot deserialize value of type `java.time.Duration`
+            // from String ..."); the operator needs only what follows.
+            problem = "cannot use " + quote(ife.getValue()) + ": " + firstLine(ife.getOriginalMessage())
+                    .replaceFirst("^Cannot deserialize value of type `[^`]*` from [A-Za-z ]+? (\".*?\"|\\S+): ", "");
         } else if (jme instanceof MismatchedInputException mie && mie.getTargetType() != null) {
             problem = mie.getOriginalMessage().contains("Missing required creator property")
                     ? "missing" : "expected " + typeName(mie.getTargetType());

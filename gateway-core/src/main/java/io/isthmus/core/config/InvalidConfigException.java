@@ -6,7 +6,8 @@ public final class InvalidConfigException extends RuntimeException {
     private final String keyPath;
 
     public InvalidConfigException(String keyPath, String problem) {
-        super(keyPath + ": " + problem);
+        // One log line, whatever a quoted key or a parser message carried.
+        super((keyPath + ": " + problem).replace("\r", "\\r").replace("\n", "\\n"));
         this.keyPath = keyPath;
     }
 
