@@ -186,6 +186,11 @@ final class BareRequests {
                 }
                 host = hostPort;
             }
+            if (!host.chars().allMatch(c -> c < 0x80)) {
+                // A browser's URL parser sends an international name as punycode; so do we (v3's Host line
+                // carries it, and a header value beyond Latin-1 cannot be written).
+                host = java.net.IDN.toASCII(host, java.net.IDN.ALLOW_UNASSIGNED);
+            }
             if (host.isEmpty() || port > 65535) {
                 throw new URISyntaxException(url, "bad host or port");
             }
@@ -199,7 +204,8 @@ final class BareRequests {
             String path = ascii.getRawPath() == null || ascii.getRawPath().isEmpty() ? "/" : ascii.getRawPath();
             String target = ascii.getRawQuery() == null ? path : path + "?" + ascii.getRawQuery();
             return new Url(scheme, host, port, target);
-        } catch (URISyntaxException | NumberFormatException e) {
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            // IllegalArgumentException: a port that is not a number, a name IDN cannot convert.
             throw BareError.invalid(id, "Invalid URL").failure();
         }
     }

@@ -55,6 +55,16 @@ class BareFindingsTest {
     }
 
     @Test
+    void anInternationalHostIsSentAsPunycode() {
+        V3WebSocket.Connect connect = V3WebSocket.Connect.parse("{\"type\":\"connect\",\"remote\":\"wss://b\u00fccher.example/\"}",
+                upgrade(null));
+        assertThat(connect.remote().host()).isEqualTo("xn--bcher-kva.example");
+        assertThat(connect.headers()).anySatisfy(l -> assertThat(l).containsExactly("Host", "xn--bcher-kva.example"));
+        RequestHead head = FuzzHeads.of("GET", "/v3/\nX-Bare-URL: https://b\u00fccher.example/\nX-Bare-Headers: {}");
+        assertThat(BareRequests.v3(head).host()).isEqualTo("xn--bcher-kva.example");
+    }
+
+    @Test
     void splitPartsNeverEndInABlankThatAPeerWouldTrim() {
         String value = "{\"a\":\"" + "x".repeat(SplitHeaders.PART - 10) + " ".repeat(40) + "y\"}";
         StringBuilder joined = new StringBuilder();
