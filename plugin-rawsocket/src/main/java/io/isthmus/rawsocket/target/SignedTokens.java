@@ -27,6 +27,8 @@ import java.util.Date;
  */
 public final class SignedTokens {
 
+    private static final java.util.regex.Pattern COMPACT = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+
     private final JWSVerifier hs256;
     private final JWSVerifier es256;
     private final Duration skew;
@@ -70,6 +72,11 @@ public final class SignedTokens {
 
     /** The target a valid token names. */
     public HostPort verify(String token) throws Invalid {
+        // nimbus's base64url decoder skips characters outside the alphabet, so "sig" and "s!i~g" would be one
+        // token; a compact JWS has exactly one spelling here.
+        if (!COMPACT.matcher(token).matches()) {
+            throw new Invalid("bad_token", "Malformed token");
+        }
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);

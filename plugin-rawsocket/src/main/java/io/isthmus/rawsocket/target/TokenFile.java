@@ -88,7 +88,9 @@ public final class TokenFile {
             String name = line.substring(0, colon).strip();
             try {
                 HostPort target = HostPort.parse(line.substring(colon + 1).strip());
-                if (target.port() == 0 || target.host().isEmpty()) {
+                // A host is a name or an address: no blanks or control characters (brackets could hide them).
+                if (target.port() == 0 || target.host().isEmpty()
+                        || target.host().chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
                     throw new IllegalArgumentException("no port");
                 }
                 map.put(name, target);

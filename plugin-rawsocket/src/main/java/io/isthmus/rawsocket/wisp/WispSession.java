@@ -27,6 +27,8 @@ public final class WispSession extends MuxSession {
     private final boolean v2;
     private final WispPasswords passwords;
     private boolean established;
+    /** The handshake was refused: the close is on its way, and no later INFO may establish the session. */
+    private boolean refused;
     private boolean directSockets;
     private ScheduledFuture<?> handshakeTimer;
 
@@ -91,6 +93,7 @@ public final class WispSession extends MuxSession {
     }
 
     private void refuseHandshake(WispCloseReason reason, String metric) {
+        refused = true;
         metrics().handshakeRefused(metric);
         send(WispPacket.close(parent.alloc(), 0, reason));
         close(1008, "wisp handshake refused", Duration.ofSeconds(1));
@@ -113,7 +116,11 @@ public final class WispSession extends MuxSession {
         int id = c.readIntLE();
         if (!established) {
             try {
-                clientInfo(type, id, c);
+                if (refused) {
+                    metrics().ignored("after_refusal");
+                } else {
+                    clientInfo(type, id, c);
+                }
             } finally {
                 frame.release();
             }

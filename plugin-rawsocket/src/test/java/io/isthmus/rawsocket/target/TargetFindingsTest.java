@@ -38,6 +38,23 @@ class TargetFindingsTest {
     }
 
     @Test
+    void aTokenHasOneSpellingJunkInTheSignatureIsRefused() throws Exception {
+        String good = SignedTokensFuzzTest.sign("{\"alg\":\"HS256\"}\n{\"host\":\"h\",\"port\":22}");
+        assertThat(tokens.verify(good).port()).isEqualTo(22);
+        int at = good.lastIndexOf('.') + 5;
+        for (String junk : new String[] {"\u009f", "!", "=", " ", "%"}) {
+            String spelled = good.substring(0, at) + junk + good.substring(at);
+            assertThatThrownBy(() -> tokens.verify(spelled)).as(junk).isInstanceOf(SignedTokens.Invalid.class);
+        }
+    }
+
+    @Test
+    void aTokenFileHostWithControlCharactersIsSkipped() {
+        assertThat(TokenFile.parse(java.util.List.of("a: [::1]:80", "b: [\u001e]:81", "c: [x y]:82"), "test"))
+                .containsOnlyKeys("a");
+    }
+
+    @Test
     void aPathTargetNeedsAHostAndAPortFrom1() {
         TargetChooser chooser = new TargetChooser(false, "", false, true, TargetAllowList.any(), EgressPolicy.defaults(),
                 null, null, null);
