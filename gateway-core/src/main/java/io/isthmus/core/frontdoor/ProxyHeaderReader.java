@@ -5,7 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
-import io.netty.handler.codec.haproxy.HAProxyProtocolException;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
@@ -17,7 +17,7 @@ import java.net.InetSocketAddress;
  * per-IP connection cap now counts (over the cap: closed, {@code connection_limit_per_ip}); a
  * {@code LOCAL} command (the balancer's own health check) or an {@code UNKNOWN}/UNIX source leaves the
  * peer as the client. A malformed header closes the connection ({@code proxy_protocol_invalid}; the
- * decoder has closed it already, as the specification asks).
+ * decoder has usually closed it already, as the specification asks).
  */
 final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
 
@@ -77,7 +77,11 @@ final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof HAProxyProtocolException) {
+        // Netty's decoder reports most bad headers as HAProxyProtocolException (and closes the connection), but a
+        // v2 TLV whose length runs past the header escapes as a DecoderException wrapping an
+        // IndexOutOfBoundsException, with the connection left open (ProxyProtocolFindingsTest): any decoder
+        // error before the header was taken is a bad header.
+        if (cause instanceof DecoderException && (!done || refused)) {
             // The decoder may report one bad header more than once (a too-long line, then what follows it).
             if (!refused) {
                 done = true;
