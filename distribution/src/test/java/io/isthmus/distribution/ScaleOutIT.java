@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -55,7 +56,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ScaleOutIT {
 
-    private static final Path EXAMPLE = Path.of("src/dist/examples/nginx.conf");
     private static final String SERVER_KEY = "s3rverKeyForTheScaleOutTestsOnly00000000000";
     private static final String CLIENT_KEY = "c1ientKeyForTheScaleOutTestsOnly00000000000";
     private static final String WST_SECRET = "scale-out-secret-0123456789-0123456789-0123";
@@ -73,8 +73,9 @@ class ScaleOutIT {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<AutoCloseable> open = new ArrayList<>();
 
-    @Test
-    void pairsMeetOnTheirInstanceStatelessTrafficSpreadsAndADrainLeavesTheOthersAlone() throws Exception {
+    @ParameterizedTest(name = "behind {0}")
+    @ValueSource(strings = {"nginx", "haproxy"})
+    void pairsMeetOnTheirInstanceStatelessTrafficSpreadsAndADrainLeavesTheOthersAlone(String balancer) throws Exception {
         List<Gateway> gateways = new ArrayList<>();
         SpliceEngine clientSplices = new SpliceEngine(ValidatedConfig.of(ConfigLoader.loadString("")).core().splice(),
                 new GatewayMetrics("scale-out-client"), false);
@@ -88,8 +89,9 @@ class ScaleOutIT {
                         isthmus.plugins.bare.egress.allow-cidrs = ["127.0.0.0/8"]
                         """.formatted(SERVER_KEY, CLIENT_KEY, WST_SECRET)));
             }
-            int origin = Loopback.freePort();
-            try (Nginx nginx = nginxInFrontOf(gateways, origin)) {
+            try (NginxFixture originServer = NginxFixture.start("location / { return 200 \"origin\\n\"; }");
+                 Front nginx = balancer.equals("nginx") ? nginxInFrontOf(gateways) : haproxyInFrontOf(gateways)) {
+                int origin = originServer.address().getPort();
                 int port = nginx.address().getPort();
                 String host = "127.0.0.1:" + port;
                 StringBuilder report = new StringBuilder();
@@ -203,9 +205,17 @@ class ScaleOutIT {
                         assertThat(view(port, t.id, "/after-drain")).as("viewer of " + t.id + " after the drain").isEqualTo(200);
                     }
                 }
-                // New stateless requests go round the two that are left; new pairs still meet.
+                // New stateless requests go round the two that are left (a request that met the stopped instance
+                // first is retried on another); new pairs still meet.
                 for (int r = 0; r < 6; r++) {
                     assertThat(bare(port, origin)).as("bare after the drain").isEqualTo(200);
+                }
+                int finalDrained = drained;
+                if (balancer.equals("haproxy")) {
+                    // Until its health check marks the stopped instance down (2 x 2s), HAProxy may pick it first
+                    // and redispatch; wait for the verdict so that both halves of a new pair see the same ring.
+                    await("haproxy marks the stopped instance down").atMost(LIMIT).pollInterval(Duration.ofMillis(500))
+                            .until(() -> nginx.log().contains("isthmus_paired/isthmus" + (finalDrained + 1) + " is DOWN"));
                 }
                 for (int p = 0; p < 6; p++) {
                     String id = "after-drain-" + p;
@@ -220,9 +230,9 @@ class ScaleOutIT {
                 }
                 report.append("after the drain: ").append(survived).append(" of ").append(PAIRS)
                         .append(" pairs on the other instances still linked and moving bytes; new pairs and requests served\n");
-                System.out.print("scale-out distribution of links per instance\n" + report);
+                System.out.print("scale-out distribution of links per instance, behind " + balancer + "\n" + report);
                 Files.createDirectories(Path.of("target"));
-                Files.writeString(Path.of("target/scale-out-distribution.txt"), report.toString());
+                Files.writeString(Path.of("target/scale-out-distribution-" + balancer + ".txt"), report.toString());
             }
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
@@ -236,43 +246,69 @@ class ScaleOutIT {
         }
     }
 
-    /** The shipped example with this test's ports and instances, plus an origin server block (Bare's and the tunnels' target). */
-    private Nginx nginxInFrontOf(List<Gateway> gateways, int origin) throws Exception {
+    /** The shipped nginx example with this test's port and instances (in both upstreams), nothing else changed. */
+    private Front nginxInFrontOf(List<Gateway> gateways) throws Exception {
         StringBuilder servers = new StringBuilder();
         for (Gateway g : gateways) {
             servers.append("    server 127.0.0.1:").append(g.address().getPort()).append(";\n");
         }
         int port = Loopback.freePort();
-        String example = Files.readString(EXAMPLE);
+        String example = Files.readString(Path.of("src/dist/examples/nginx.conf"));
         assertThat(example).contains("    server 127.0.0.1:8080;\n").contains("listen 80;");
         String site = example.replaceAll("(?m)^    server 127\\.0\\.0\\.1:8080;\n", servers.toString())
                 .replace("listen 80;", "listen 127.0.0.1:" + port + ";")
                 .replace("listen [::]:80;", "");
-        Files.writeString(dir.resolve("site.conf"), site);
-        Files.writeString(dir.resolve("nginx.conf"), NginxFixture.mainConfig(dir, """
-                include %s;
-                server {
-                  listen 127.0.0.1:%d;
-                  location / { return 200 "origin\\n"; }
-                }
-                """.formatted(dir.resolve("site.conf"), origin)));
-        String[] args = {NginxFixture.binary().toString(), "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString()};
-        ChildProcess process = ChildProcess.start(dir, Map.of(), List.of(args));
-        Nginx nginx = new Nginx(process, new InetSocketAddress("127.0.0.1", port), dir);
-        try {
-            await("nginx up").atMost(LIMIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .failFast("nginx exited", () -> !process.process().isAlive())
-                    .until(() -> Loopback.get(origin, "/").statusCode() == 200);
-        } catch (RuntimeException e) {
-            throw new AssertionError("nginx did not start: " + process + nginx.errorLog(), e);
-        }
-        return nginx;
+        Path nginxDir = Files.createDirectories(dir.resolve("nginx"));
+        Files.writeString(nginxDir.resolve("site.conf"), site);
+        Files.writeString(nginxDir.resolve("nginx.conf"), NginxFixture.mainConfig(nginxDir, "include " + nginxDir.resolve("site.conf") + ";"));
+        return Front.start(nginxDir, port, "error.log", NginxFixture.binary().toString(), "-p", nginxDir.toString(),
+                "-c", nginxDir.resolve("nginx.conf").toString());
     }
 
-    private record Nginx(ChildProcess process, InetSocketAddress address, Path dir) implements AutoCloseable {
+    /** The shipped HAProxy example with this test's port and instances (in both backends), after a minimal global section. */
+    private Front haproxyInFrontOf(List<Gateway> gateways) throws Exception {
+        StringBuilder servers = new StringBuilder();
+        for (int i = 0; i < gateways.size(); i++) {
+            servers.append("    server isthmus").append(i + 1).append(" 127.0.0.1:").append(gateways.get(i).address().getPort()).append('\n');
+        }
+        int port = Loopback.freePort();
+        String example = Files.readString(Path.of("src/dist/examples/haproxy.cfg"));
+        assertThat(example).contains("    server isthmus1 127.0.0.1:8080\n").contains("bind :80\n");
+        String cfg = example.replaceAll("(?m)^    server isthmus1 127\\.0\\.0\\.1:8080\n", servers.toString())
+                .replace("bind :80\n", "bind 127.0.0.1:" + port + "\n");
+        Path haproxyDir = Files.createDirectories(dir.resolve("haproxy"));
+        Path file = Files.writeString(haproxyDir.resolve("haproxy.cfg"), "global\n    maxconn 4000\n\n" + cfg);
+        return Front.start(haproxyDir, port, null, "/usr/sbin/haproxy", "-db", "-f", file.toString());
+    }
+
+    /** The balancer in front: its process, its public address, where it logs. */
+    private record Front(ChildProcess process, InetSocketAddress address, Path dir, String errorLogName) implements AutoCloseable {
+        static Front start(Path dir, int port, String errorLogName, String... command) throws IOException {
+            ChildProcess process = ChildProcess.start(dir, Map.of(), List.of(command));
+            Front front = new Front(process, new InetSocketAddress("127.0.0.1", port), dir, errorLogName);
+            try {
+                await("balancer up").atMost(LIMIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                        .failFast("balancer exited", () -> !process.process().isAlive())
+                        .until(() -> {
+                            try (java.net.Socket s = new java.net.Socket()) {
+                                s.connect(front.address, 500);
+                                return true;
+                            }
+                        });
+            } catch (RuntimeException e) {
+                throw new AssertionError("balancer did not start: " + process + front.errorLog(), e);
+            }
+            return front;
+        }
+
+        /** Everything the balancer printed (HAProxy logs server state changes on its output). */
+        String log() {
+            return process.toString();
+        }
+
         String errorLog() {
             try {
-                return "\n" + Files.readString(dir.resolve("error.log"));
+                return errorLogName == null ? "\n" + process : "\n" + Files.readString(dir.resolve(errorLogName));
             } catch (IOException e) {
                 return "";
             }
