@@ -46,13 +46,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Scale-out by consistent hashing (issue #15, point 7): three in-process Isthmus instances behind a real
- * Debian nginx running the shipped example ({@code src/dist/examples/nginx.conf}), changed only in its
- * ports and its list of instances. WebRoute pairs, Remoted registrations and their clients, and
+ * Debian nginx running the shipped example ({@code src/dist/examples/nginx.conf}), then behind Debian's
+ * HAProxy running its shipped example ({@code haproxy.cfg}), each changed only in its ports and its list
+ * of instances; a separate nginx is the origin that Bare requests and websocktunnel clients reach. WebRoute pairs, Remoted registrations and their clients, and
  * websocktunnel clients and their viewers meet on the instance their pairing key hashes to, while Bare
  * and Wisp requests spread round-robin over all three (counted from each instance's own metrics). Then
  * one instance is drained (stopped gracefully): every link on the other two keeps moving bytes, and new
  * pairs and stateless requests are still served. The distribution of links per instance is printed and
- * written to {@code target/scale-out-distribution.txt} (docs/OPERATIONS.md quotes it).
+ * written to {@code target/scale-out-distribution-<balancer>.txt} (docs/OPERATIONS.md quotes it).
  */
 class ScaleOutIT {
 
