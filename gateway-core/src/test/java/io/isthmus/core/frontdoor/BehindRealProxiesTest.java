@@ -109,8 +109,10 @@ class BehindRealProxiesTest {
                     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
                     proxy_set_header Forwarded "";
                   }
-                  location /info/rfc7239/ {
+                  location ~ ^/(info|pair)/rfc7239/ {
                     proxy_pass http://127.0.0.1:%3$d;
+                    proxy_set_header Upgrade $http_upgrade;
+                    proxy_set_header Connection "upgrade";
                     proxy_set_header Forwarded "for=$remote_addr;proto=http";
                     proxy_set_header X-Forwarded-For "";
                   }
@@ -215,18 +217,21 @@ class BehindRealProxiesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"haproxy-send-proxy-v2", "haproxy-send-proxy", "nginx-stream-proxy-protocol", "nginx-http-x-forwarded-for"})
+    @ValueSource(strings = {"haproxy-send-proxy-v2", "haproxy-send-proxy", "nginx-stream-proxy-protocol", "nginx-http-x-forwarded-for",
+            "nginx-http-forwarded"})
     void thePluginSeesTheAnnouncedClientAndThePerIpCapBindsIt(String proxy) throws Exception {
         int port = port(proxy);
         int n = PAIRS.incrementAndGet();
         String capped = "127.0." + (10 + n) + ".1";
         String other = "127.0." + (10 + n) + ".2";
         boolean proxyProtocol = !proxy.startsWith("nginx-http");
+        // nginx sends Forwarded (and no X-Forwarded-For) under /info/rfc7239/ and /pair/rfc7239/.
+        String sub = proxy.equals("nginx-http-forwarded") ? "rfc7239/" : "";
 
         // Who the plugin is told about: the client's own address (and port, where the PROXY protocol carries it);
         // a forged X-Forwarded-For from the client changes nothing.
         try (Socket s = from(other, port)) {
-            String reply = exchange(s, info("/info/who", "X-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\n"));
+            String reply = exchange(s, info("/info/" + sub + "who", "X-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\n"));
             assertThat(reply).as(proxy + logs()).startsWith("HTTP/1.1 200 ")
                     .contains(" client=" + other + ":" + (proxyProtocol ? s.getLocalPort() : 0) + " ");
         }
@@ -235,7 +240,7 @@ class BehindRealProxiesTest {
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) {
-                String path = "/pair/real-ip-" + n + "-" + i;
+                String path = "/pair/" + sub + "real-ip-" + n + "-" + i;
                 Socket s = from(capped, port);
                 held.add(s);
                 s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n")
@@ -244,7 +249,7 @@ class BehindRealProxiesTest {
             }
             double before = rejections("connection_limit_per_ip");
             try (Socket third = from(capped, port)) {
-                String reply = exchange(third, info("/info/third", ""));
+                String reply = exchange(third, info("/info/" + sub + "third", ""));
                 if (proxyProtocol) {
                     assertThat(reply).as(proxy + ": closed before any reply").isEmpty();
                 } else {
@@ -253,7 +258,7 @@ class BehindRealProxiesTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> rejections("connection_limit_per_ip") == before + 1);
             try (Socket s = from(other, port)) {
-                assertThat(exchange(s, info("/info/other", ""))).as(proxy).startsWith("HTTP/1.1 200 ").contains(" client=" + other + ":");
+                assertThat(exchange(s, info("/info/" + sub + "other", ""))).as(proxy).startsWith("HTTP/1.1 200 ").contains(" client=" + other + ":");
             }
         } finally {
             for (Socket s : held) {
