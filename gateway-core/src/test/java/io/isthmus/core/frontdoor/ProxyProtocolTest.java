@@ -204,4 +204,37 @@ class ProxyProtocolTest {
             }
         }
     }
+
+    /** The access log names the client the PROXY header announced, not the balancer. */
+    @Test
+    void theAccessLogShowsTheAnnouncedClient() throws Exception {
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("isthmus.access");
+        var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        lines.start();
+        logger.addAppender(lines);
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        String pair = "GET /pair/proxy-access-log HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: probe-pair\r\n\r\n";
+        try (Gateway g = TestGateways.start("""
+                isthmus.client-address.proxy-protocol-sources = ["127.0.0.1/32"]
+                isthmus.logging.access-log = true
+                """)) {
+            logger.setLevel(ch.qos.logback.classic.Level.INFO); // the test config keeps the access log quiet
+            try (RawClient a = new RawClient(g.address()); RawClient b = new RawClient(g.address())) {
+                a.send("PROXY TCP4 192.0.2.10 127.0.0.1 1010 80\r\n" + pair);
+                await().atMost(Duration.ofSeconds(10)).until(() -> ProbePairing.heldFor("/pair/proxy-access-log") >= 0);
+                b.send("PROXY TCP4 192.0.2.11 127.0.0.1 1011 80\r\n" + pair);
+                assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
+                assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
+                a.send("x");
+                assertThat(b.readExactly(1)).isEqualTo(new byte[] {'x'});
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.list.stream()
+                    .anyMatch(e -> e.getFormattedMessage().contains("protocol=probe ")));
+            assertThat(lines.list.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains("protocol=probe ")).findFirst())
+                    .hasValueSatisfying(m -> assertThat(m).contains(" client=192.0.2.10 ").doesNotContain("127.0.0.1"));
+        } finally {
+            logger.detachAppender(lines);
+            logger.setLevel(level);
+        }
+    }
 }
