@@ -165,7 +165,7 @@ final class GatewayStatus {
         ClientToken.Hasher hasher = tokens.hasher();
         Map<Key, long[]> groups = new HashMap<>();
         for (Splice s : splices.liveSplices()) {
-            String client = s.a() instanceof ChannelEndpoint ce ? hasher.token(ce.channel().remoteAddress()) : ClientToken.UNKNOWN;
+            String client = s.a() instanceof ChannelEndpoint ce ? hasher.token(io.isthmus.core.frontdoor.ClientAddress.of(ce.channel())) : ClientToken.UNKNOWN;
             long[] g = groups.computeIfAbsent(new Key(s.options().protocol(), client), k -> new long[3]);
             g[0]++;
             g[1] += s.upstreamBytes();

@@ -20,6 +20,7 @@ public record GatewayConfig(
         SpliceConfig splice,
         EgressConfig egress,
         java.util.List<String> trustedProxies,
+        ClientAddressConfig clientAddress,
         ShutdownConfig shutdown,
         LoggingConfig logging,
         LandingConfig landing) {

@@ -15,12 +15,14 @@ import java.time.Duration;
 
 /**
  * The pipeline of every accepted connection, in the order data flows: shed over-limit connections,
- * terminate TLS when the first bytes are a ClientHello (plain clients share the port), read the request
+ * read a load balancer's PROXY protocol header (when configured), terminate TLS when the first bytes are a ClientHello (plain clients share the port), read the request
  * head, route it. Everything after that belongs to the plugin.
  */
 public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
 
     private final ConnectionLimiter limiter;
+    private final java.util.List<io.isthmus.core.egress.Cidr> proxyProtocolSources;
+    private final boolean proxyProtocolRequired;
     private final RouterHandler router;
     private final HeadLimits headLimits;
     private final Duration headTimeout;
@@ -30,10 +32,14 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
     private final ChannelGroup allChannels;
 
     public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels) {
-        ForwardedClient clients = new ForwardedClient(config.trustedProxies());
+        ForwardedClient clients = new ForwardedClient(config.trustedProxies(), config.clientAddress().forwardedHeaders());
+        this.proxyProtocolSources = config.clientAddress().proxyProtocolSources().stream()
+                .map(io.isthmus.core.egress.Cidr::parse).toList();
+        this.proxyProtocolRequired = config.clientAddress().proxyProtocolRequired();
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
-                config.limits().ipv6PrefixLength(), metrics, clients);
-        this.router = new RouterHandler(router, metrics, clients,
+                config.limits().ipv6PrefixLength(), metrics,
+                ip -> clients.isTrustedProxy(ip) || ForwardedClient.contains(proxyProtocolSources, ip));
+        this.router = new RouterHandler(router, metrics, clients, limiter,
                 config.landing().enabled() ? new LandingPage(router.routes()) : null);
         this.headLimits = HeadLimits.from(config.limits());
         this.headTimeout = config.limits().headTimeout();
@@ -48,6 +54,12 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
         allChannels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(ConnectionLimiter.NAME, limiter);
+        if (!proxyProtocolSources.isEmpty()) {
+            // Before TLS: a load balancer's PROXY header comes ahead of the ClientHello.
+            boolean source = ch.remoteAddress() instanceof java.net.InetSocketAddress peer
+                    && ForwardedClient.contains(proxyProtocolSources, peer.getAddress());
+            p.addLast(ProxyProtocolGate.NAME, new ProxyProtocolGate(source, proxyProtocolRequired, limiter, metrics));
+        }
         if (sslContext != null) {
             p.addLast("isthmus-tls-sniffer", new OptionalSslHandler(sslContext) {
                 @Override

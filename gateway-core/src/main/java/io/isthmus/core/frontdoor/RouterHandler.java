@@ -29,13 +29,15 @@ final class RouterHandler extends ChannelInboundHandlerAdapter {
     private final Router router;
     private final ProtocolMetrics metrics;
     private final ForwardedClient clients;
+    private final ConnectionLimiter limiter;
     private final LandingPage landing;
 
     /** {@code landing} answers an unclaimed {@code GET /}; null turns the page off (404 like any other path). */
-    RouterHandler(Router router, ProtocolMetrics metrics, ForwardedClient clients, LandingPage landing) {
+    RouterHandler(Router router, ProtocolMetrics metrics, ForwardedClient clients, ConnectionLimiter limiter, LandingPage landing) {
         this.router = router;
         this.metrics = metrics;
         this.clients = clients;
+        this.limiter = limiter;
         this.landing = landing;
     }
 
@@ -46,6 +48,15 @@ final class RouterHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.pipeline().remove(this);
+        InetSocketAddress client = clients.resolve(ClientAddress.peer(ctx.channel()), request.head);
+        ctx.channel().attr(ClientAddress.RESOLVED).set(client);
+        // Behind a trusted proxy the per-IP cap can only count the client now that its head named it.
+        if (!limiter.admit(ctx.channel(), client.getAddress())) {
+            request.release();
+            metrics.rejection("connection_limit_per_ip");
+            PlainResponses.sendAndClose(ctx.channel(), HttpResponseStatus.TOO_MANY_REQUESTS, "Too many connections from this client");
+            return;
+        }
         Optional<Route> route = router.route(request.head);
         if (route.isEmpty()) {
             request.release();
@@ -58,8 +69,7 @@ final class RouterHandler extends ChannelInboundHandlerAdapter {
             PlainResponses.sendAndClose(ctx.channel(), HttpResponseStatus.NOT_FOUND, "Not Found");
             return;
         }
-        Handoff handoff = new Handoff(ctx.channel(), request.head, request.leftover,
-                clients.resolve((InetSocketAddress) ctx.channel().remoteAddress(), request.head));
+        Handoff handoff = new Handoff(ctx.channel(), request.head, request.leftover, client);
         try {
             route.get().handler().handle(handoff);
         } catch (RuntimeException e) {

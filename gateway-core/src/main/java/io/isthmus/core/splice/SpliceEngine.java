@@ -66,8 +66,8 @@ public final class SpliceEngine {
             live.remove(splice);
             if (accessLog) {
                 SpliceResult r = splice.completion().getNow();
-                ACCESS.info("protocol={} outcome={} mode={} a={} b={} bytes_up={} bytes_down={} duration_s={}{}",
-                        options.protocol(), r.outcome(), splice.mode(), a.kind(), b.kind(), r.upstreamBytes(), r.downstreamBytes(),
+                ACCESS.info("protocol={} outcome={} mode={} client={} a={} b={} bytes_up={} bytes_down={} duration_s={}{}",
+                        options.protocol(), r.outcome(), splice.mode(), client(a), a.kind(), b.kind(), r.upstreamBytes(), r.downstreamBytes(),
                         String.format(java.util.Locale.ROOT, "%.3f", r.duration().toNanos() / 1e9),
                         r.cause() == null ? "" : " cause=\"" + r.cause() + "\"");
             }
@@ -80,6 +80,12 @@ public final class SpliceEngine {
             splice.start();
         }
         return splice;
+    }
+
+    /** Side A's client address as the front door resolved it (PROXY protocol, trusted forwarding headers), or "-". */
+    private static String client(Endpoint a) {
+        java.net.InetSocketAddress c = a instanceof ChannelEndpoint ce ? io.isthmus.core.frontdoor.ClientAddress.of(ce.channel()) : null;
+        return c == null ? "-" : c.getAddress().getHostAddress();
     }
 
     /** The splices alive now (a snapshot). */
