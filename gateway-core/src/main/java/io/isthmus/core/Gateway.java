@@ -12,6 +12,9 @@ import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.frontdoor.FrontDoorInitializer;
 import io.isthmus.core.frontdoor.PublicListeners;
 import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.overload.Admission;
+import io.isthmus.core.overload.JvmMemoryProbe;
+import io.isthmus.core.overload.MemoryGuard;
 import io.isthmus.core.router.Router;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
@@ -58,12 +61,14 @@ public final class Gateway implements AutoCloseable {
     private final Readiness readiness;
     private final List<PluginService> services;
     private final EgressDialer dialer;
+    private final MemoryGuard memoryGuard;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Injector injector, EventLoopGroup acceptors, EventLoopGroup workers,
                     PublicListeners listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
-                    GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer) {
+                    GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer,
+                    MemoryGuard memoryGuard) {
         this.config = config;
         this.injector = injector;
         this.acceptors = acceptors;
@@ -76,6 +81,7 @@ public final class Gateway implements AutoCloseable {
         this.readiness = readiness;
         this.services = services;
         this.dialer = dialer;
+        this.memoryGuard = memoryGuard;
     }
 
     /** Validates {@code root}, starts every enabled plugin and binds the ports. */
@@ -92,10 +98,12 @@ public final class Gateway implements AutoCloseable {
                 new DefaultThreadFactory(config.acceptOnIoThreads() ? "isthmus-admin" : "isthmus-accept"));
         EventLoopGroup workers = transport.newGroup(threads, new DefaultThreadFactory("isthmus-io"));
         EgressDialer dialer = new EgressDialer(transport, workers, config.egress(), channels);
+        MemoryGuard memoryGuard = new MemoryGuard(config.limits().memory(), new JvmMemoryProbe(channels.allocator()),
+                metrics.registry());
         try {
             SpliceEngine splices = new SpliceEngine(config.splice(), metrics, config.logging().accessLog());
             Injector core = Guice.createInjector(Stage.PRODUCTION,
-                    new CoreModule(root, config, metrics, splices, transport, channels, workers, readiness, dialer));
+                    new CoreModule(root, config, metrics, splices, transport, channels, workers, readiness, dialer, memoryGuard));
             List<PluginCatalog.Started> plugins = validated.plugins().start(core);
             List<Route> routes = new ArrayList<>();
             List<PluginService> services = new ArrayList<>();
@@ -115,6 +123,8 @@ public final class Gateway implements AutoCloseable {
                     // No per-connection socket options: TCP_NODELAY is already Netty's default for accepted
                     // sockets, and TCP keepalive (first probe after 2 h on Linux) would never fire before the
                     // splice idle timeout (1 h) closes a dead link; each option costs a setsockopt per connection.
+                    // Every accepted connection carries the memory guard: plugins ask it before admitting new work.
+                    .childAttr(Admission.KEY, memoryGuard)
                     .childHandler(frontDoor);
             InetSocketAddress address = HostPort.parse(config.listen()).toSocketAddress();
             PublicListeners listener;
@@ -140,7 +150,8 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
-                    metrics, readiness, services, dialer);
+                    metrics, readiness, services, dialer, memoryGuard);
+            memoryGuard.start(acceptors.next());
             services.forEach(PluginService::start);
             readiness.ready();
             LOG.info("Isthmus {} listening on {} ({}, {} accepting socket{}), admin on {}, plugins: {}", BuildInfo.version(),
@@ -206,6 +217,11 @@ public final class Gateway implements AutoCloseable {
         return splices;
     }
 
+    /** The memory-overload guard every accepted connection asks before new work (tests may force its reading). */
+    public MemoryGuard memoryGuard() {
+        return memoryGuard;
+    }
+
     public Injector injector() {
         return injector;
     }
@@ -244,6 +260,7 @@ public final class Gateway implements AutoCloseable {
         splices.abortAll();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         services.forEach(PluginService::stop);
+        memoryGuard.stop();
         dialer.close();
         if (admin != null) {
             admin.close();

@@ -65,7 +65,7 @@ public record GatewayConfig(
     /** Limits of the front door; see edge-hardening in the protocol notes for where each default comes from. */
     public record LimitsConfig(ByteSize maxRequestLine, ByteSize maxHeadBytes, int maxHeaders,
                                java.time.Duration headTimeout, int maxConnections, int maxConnectionsPerIp,
-                               int ipv6PrefixLength) {
+                               int ipv6PrefixLength, io.isthmus.core.overload.MemoryLimits memory) {
         public LimitsConfig {
             require(ipv6PrefixLength >= 16 && ipv6PrefixLength <= 128, "ipv6-prefix-length", "must be between 16 and 128");
             require(maxRequestLine.bytes() >= 64, "max-request-line", "must be at least 64 bytes");
