@@ -11,7 +11,6 @@ import io.isthmus.core.testing.LeakGuard;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import io.isthmus.wstunnel.TunnelTokens;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -134,7 +133,7 @@ class MemoryOverloadTest {
         wisp.send(webSocket("/sockets/wisp/", ""));
         assertThat(wisp.readHead()).startsWith("HTTP/1.1 101 ");
         DataInputStream wispIn = new DataInputStream(wisp.in());
-        assertThat(hex(readFrame(wispIn))).isEqualTo("030000000080000000");
+        assertThat(hex(WsFrames.read(wispIn).payload())).isEqualTo("030000000080000000");
 
         pressure(0.90);
         assertThat(guard.underPressure()).isTrue();
@@ -159,9 +158,9 @@ class MemoryOverloadTest {
                 .startsWith("HTTP/1.1 503 ").endsWith("Service Unavailable\n");
         assertThat(refusal(wstRegistration("c2"))).startsWith("HTTP/1.1 503 ");
         // Wisp: a CONNECT on the live session is closed with 0x49 (throttled); a new session gets 503.
-        wisp.send(maskedBinary(HexFormat.of().parseHex("0101000000015000" + HexFormat.of().formatHex(
+        wisp.send(WsFrames.maskedBinary(HexFormat.of().parseHex("0101000000015000" + HexFormat.of().formatHex(
                 "example.com".getBytes(StandardCharsets.US_ASCII)))));
-        assertThat(hex(readFrame(wispIn))).isEqualTo("040100000049");
+        assertThat(hex(WsFrames.read(wispIn).payload())).isEqualTo("040100000049");
         assertThat(refusal(webSocket("/sockets/wisp/", ""))).startsWith("HTTP/1.1 503 ");
         // websockify: 503 before the upgrade.
         assertThat(refusal(webSocket("/sockets/websockify", "Sec-WebSocket-Protocol: binary\r\n"))).startsWith("HTTP/1.1 503 ");
@@ -200,10 +199,10 @@ class MemoryOverloadTest {
         RawClient wst2 = client();
         wst2.send(wstRegistration("c2"));
         assertThat(wst2.readHead()).startsWith("HTTP/1.1 101 ");
-        wisp.send(maskedBinary(HexFormat.of().parseHex("0103000000015000" + HexFormat.of().formatHex(
+        wisp.send(WsFrames.maskedBinary(HexFormat.of().parseHex("0103000000015000" + HexFormat.of().formatHex(
                 "127.0.0.1".getBytes(StandardCharsets.US_ASCII)))));
         // Admitted now: the egress policy judges it (loopback is blocked, 0x48), no longer the memory guard.
-        assertThat(hex(readFrame(wispIn))).isEqualTo("040300000048");
+        assertThat(hex(WsFrames.read(wispIn).payload())).isEqualTo("040300000048");
         RawClient websockify = client();
         websockify.send(webSocket("/sockets/websockify", "Sec-WebSocket-Protocol: binary\r\n"));
         assertThat(websockify.readHead()).startsWith("HTTP/1.1 101 ");
@@ -217,37 +216,6 @@ class MemoryOverloadTest {
         assertThat(gateway.memoryGuard().lastReading().heapUsed()).isPositive();
         assertThat(refusal(webRoute("/pair", "tiny", ""))).startsWith("HTTP/1.1 503 ");
         assertThat(gateway.memoryGuard().refusals("webroute", Work.WAIT)).isEqualTo(1);
-    }
-
-    private static byte[] maskedBinary(byte[] payload) {
-        ByteArrayOutputStream f = new ByteArrayOutputStream();
-        f.write(0x82);
-        f.write(0x80 | payload.length); // short payloads only
-        byte[] mask = {1, 2, 3, 4};
-        f.writeBytes(mask);
-        for (int i = 0; i < payload.length; i++) {
-            f.write(payload[i] ^ mask[i & 3]);
-        }
-        return f.toByteArray();
-    }
-
-    /** The payload of the next data frame (server frames are unmasked); pings are skipped. */
-    private static byte[] readFrame(DataInputStream in) throws IOException {
-        for (int frames = 0; frames < 10; frames++) {
-            int b0 = in.readUnsignedByte();
-            int len = in.readUnsignedByte() & 0x7F;
-            if (len == 126) {
-                len = in.readUnsignedShort();
-            } else if (len == 127) {
-                len = (int) in.readLong();
-            }
-            byte[] payload = new byte[len];
-            in.readFully(payload);
-            if ((b0 & 0x0F) != 0x9 && (b0 & 0x0F) != 0xA) {
-                return payload;
-            }
-        }
-        throw new IOException("no data frame within 10 frames");
     }
 
     private static String hex(byte[] bytes) {

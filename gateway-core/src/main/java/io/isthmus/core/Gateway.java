@@ -15,6 +15,9 @@ import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.overload.Admission;
 import io.isthmus.core.overload.JvmMemoryProbe;
 import io.isthmus.core.overload.MemoryGuard;
+import io.isthmus.core.reload.ConfigReloader;
+import io.isthmus.core.reload.Reloadable;
+import io.isthmus.core.reload.ReloadableTls;
 import io.isthmus.core.router.Router;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
@@ -62,13 +65,14 @@ public final class Gateway implements AutoCloseable {
     private final List<PluginService> services;
     private final EgressDialer dialer;
     private final MemoryGuard memoryGuard;
+    private final ConfigReloader reloader;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Injector injector, EventLoopGroup acceptors, EventLoopGroup workers,
                     PublicListeners listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
                     GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer,
-                    MemoryGuard memoryGuard) {
+                    MemoryGuard memoryGuard, ConfigReloader reloader) {
         this.config = config;
         this.injector = injector;
         this.acceptors = acceptors;
@@ -82,6 +86,7 @@ public final class Gateway implements AutoCloseable {
         this.services = services;
         this.dialer = dialer;
         this.memoryGuard = memoryGuard;
+        this.reloader = reloader;
     }
 
     /** Validates {@code root}, starts every enabled plugin and binds the ports. */
@@ -107,13 +112,16 @@ public final class Gateway implements AutoCloseable {
             List<PluginCatalog.Started> plugins = validated.plugins().start(core);
             List<Route> routes = new ArrayList<>();
             List<PluginService> services = new ArrayList<>();
+            ReloadableTls tls = new ReloadableTls(config.tls());
+            List<Reloadable> reloadables = new ArrayList<>(List.of(tls));
             for (PluginCatalog.Started p : plugins) {
                 routes.addAll(p.routes());
                 services.addAll(p.services());
+                reloadables.addAll(p.reloadables());
             }
             Router router = new Router(routes);
             ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
-            FrontDoorInitializer frontDoor = new FrontDoorInitializer(config, router, metrics.protocol("http"), connections);
+            FrontDoorInitializer frontDoor = new FrontDoorInitializer(config, router, metrics.protocol("http"), connections, tls);
             Function<EventLoopGroup, ServerBootstrap> bootstrap = accepting -> channels.applyTo(new ServerBootstrap())
                     // A single loop accepts onto itself; a group (the workers or the accept thread) hands off to the workers.
                     .group(accepting, accepting instanceof EventLoop ? accepting : workers)
@@ -150,7 +158,7 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
-                    metrics, readiness, services, dialer, memoryGuard);
+                    metrics, readiness, services, dialer, memoryGuard, new ConfigReloader(reloadables, metrics.registry()));
             memoryGuard.start(acceptors.next());
             services.forEach(PluginService::start);
             readiness.ready();
@@ -217,6 +225,24 @@ public final class Gateway implements AutoCloseable {
         return splices;
     }
 
+    /**
+     * Enables hot reload from {@code source} (e.g. {@code () -> ConfigLoader.load(file)}); {@code file} (may be
+     * null) is watched when {@code isthmus.reload.watch} is on. SIGHUP is the caller's to wire
+     * ({@link io.isthmus.core.reload.HangupSignal}).
+     */
+    public ConfigReloader enableReload(java.util.function.Supplier<Config> source, java.nio.file.Path file) {
+        reloader.source(source, file);
+        if (config.reload().watch()) {
+            reloader.watch(config.reload().watchInterval());
+        }
+        return reloader;
+    }
+
+    /** The hot-reload machinery: {@code reload(trigger)} reloads now. */
+    public ConfigReloader reloader() {
+        return reloader;
+    }
+
     /** The memory-overload guard every accepted connection asks before new work (tests may force its reading). */
     public MemoryGuard memoryGuard() {
         return memoryGuard;
@@ -261,6 +287,7 @@ public final class Gateway implements AutoCloseable {
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         services.forEach(PluginService::stop);
         memoryGuard.stop();
+        reloader.close();
         dialer.close();
         if (admin != null) {
             admin.close();

@@ -34,7 +34,7 @@ final class RemotedHandler implements ConnectionHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ApiKeys keys;
+    private volatile ApiKeys keys;
     private final ServerRegistry servers;
     private final Rendezvous rendezvous;
     private final RemotedConfig config;
@@ -49,6 +49,11 @@ final class RemotedHandler implements ConnectionHandler {
         this.config = config;
         this.serverDefaultTimeout = config.waitTimeout();
         this.metrics = metrics;
+    }
+
+    /** Hot reload: new requests are checked against {@code next}; registrations and links made before stay. */
+    void useKeys(ApiKeys next) {
+        this.keys = next;
     }
 
     @Override

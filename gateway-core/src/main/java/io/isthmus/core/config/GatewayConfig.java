@@ -21,6 +21,7 @@ public record GatewayConfig(
         EgressConfig egress,
         java.util.List<String> trustedProxies,
         ShutdownConfig shutdown,
+        ReloadConfig reload,
         LoggingConfig logging,
         LandingConfig landing) {
 
@@ -107,6 +108,13 @@ public record GatewayConfig(
     }
 
     public record ShutdownConfig(java.time.Duration drainTimeout) {
+    }
+
+    /** Hot reload: SIGHUP always; with {@code watch}, also when the config file or a file it names changes. */
+    public record ReloadConfig(boolean watch, java.time.Duration watchInterval) {
+        public ReloadConfig {
+            require(watchInterval.toMillis() >= 100, "watch-interval", "must be at least 100ms");
+        }
     }
 
     public record LoggingConfig(String format, boolean accessLog) {

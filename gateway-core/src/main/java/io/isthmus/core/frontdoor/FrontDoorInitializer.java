@@ -24,12 +24,23 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
     private final RouterHandler router;
     private final HeadLimits headLimits;
     private final Duration headTimeout;
-    private final SslContext sslContext;
+    private final java.util.function.Supplier<SslContext> tls;
     private final Duration tlsHandshakeTimeout;
     private final ProtocolMetrics metrics;
     private final ChannelGroup allChannels;
 
     public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels) {
+        this(config, router, metrics, allChannels, fixedTls(config));
+    }
+
+    private static java.util.function.Supplier<SslContext> fixedTls(GatewayConfig config) {
+        SslContext context = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
+        return () -> context;
+    }
+
+    /** @param tls the TLS context for each new connection, or null for none (replaceable: hot reload) */
+    public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels,
+                                java.util.function.Supplier<SslContext> tls) {
         ForwardedClient clients = new ForwardedClient(config.trustedProxies());
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
                 config.limits().ipv6PrefixLength(), metrics, clients);
@@ -37,7 +48,7 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
                 config.landing().enabled() ? new LandingPage(router.routes()) : null);
         this.headLimits = HeadLimits.from(config.limits());
         this.headTimeout = config.limits().headTimeout();
-        this.sslContext = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
+        this.tls = tls;
         this.tlsHandshakeTimeout = config.tls().handshakeTimeout();
         this.metrics = metrics;
         this.allChannels = allChannels;
@@ -48,6 +59,7 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
         allChannels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(ConnectionLimiter.NAME, limiter);
+        SslContext sslContext = tls.get();
         if (sslContext != null) {
             p.addLast("isthmus-tls-sniffer", new OptionalSslHandler(sslContext) {
                 @Override
