@@ -8,6 +8,7 @@ import io.isthmus.core.admin.AdminServer;
 import io.isthmus.core.admin.Readiness;
 import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.config.HostPort;
+import io.isthmus.core.drain.InFlight;
 import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.frontdoor.FrontDoorInitializer;
 import io.isthmus.core.frontdoor.PublicListeners;
@@ -66,13 +67,14 @@ public final class Gateway implements AutoCloseable {
     private final EgressDialer dialer;
     private final MemoryGuard memoryGuard;
     private final ConfigReloader reloader;
+    private final InFlight inFlight;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Injector injector, EventLoopGroup acceptors, EventLoopGroup workers,
                     PublicListeners listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
                     GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer,
-                    MemoryGuard memoryGuard, ConfigReloader reloader) {
+                    MemoryGuard memoryGuard, ConfigReloader reloader, InFlight inFlight) {
         this.config = config;
         this.injector = injector;
         this.acceptors = acceptors;
@@ -87,6 +89,7 @@ public final class Gateway implements AutoCloseable {
         this.dialer = dialer;
         this.memoryGuard = memoryGuard;
         this.reloader = reloader;
+        this.inFlight = inFlight;
     }
 
     /** Validates {@code root}, starts every enabled plugin and binds the ports. */
@@ -120,6 +123,7 @@ public final class Gateway implements AutoCloseable {
                 reloadables.addAll(p.reloadables());
             }
             Router router = new Router(routes);
+            InFlight inFlight = new InFlight();
             ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
             FrontDoorInitializer frontDoor = new FrontDoorInitializer(config, router, metrics.protocol("http"), connections, tls);
             Function<EventLoopGroup, ServerBootstrap> bootstrap = accepting -> channels.applyTo(new ServerBootstrap())
@@ -133,6 +137,8 @@ public final class Gateway implements AutoCloseable {
                     // splice idle timeout (1 h) closes a dead link; each option costs a setsockopt per connection.
                     // Every accepted connection carries the memory guard: plugins ask it before admitting new work.
                     .childAttr(Admission.KEY, memoryGuard)
+                    // ... and the drain's count of exchanges in flight that are not splices (Bare's HTTP).
+                    .childAttr(InFlight.KEY, inFlight)
                     .childHandler(frontDoor);
             InetSocketAddress address = HostPort.parse(config.listen()).toSocketAddress();
             PublicListeners listener;
@@ -158,7 +164,8 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
-                    metrics, readiness, services, dialer, memoryGuard, new ConfigReloader(reloadables, metrics.registry()));
+                    metrics, readiness, services, dialer, memoryGuard, new ConfigReloader(reloadables, metrics.registry()),
+                    inFlight);
             memoryGuard.start(acceptors.next());
             services.forEach(PluginService::start);
             readiness.ready();
@@ -271,10 +278,11 @@ public final class Gateway implements AutoCloseable {
         metrics.draining();
         listener.close();
         services.forEach(PluginService::drain);
-        LOG.info("draining {} live splices for up to {}s", splices.liveCount(), drainTimeout.toSeconds());
+        LOG.info("draining {} live splices and {} exchanges for up to {}s", splices.liveCount(), inFlight.count(),
+                drainTimeout.toSeconds());
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         // The drain deadline is wall time by design; polling a counter every few ms costs nothing here.
-        while (splices.liveCount() > 0 && System.nanoTime() < deadline) {
+        while ((splices.liveCount() > 0 || inFlight.count() > 0) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -282,7 +290,7 @@ public final class Gateway implements AutoCloseable {
                 break;
             }
         }
-        metrics.drainAborted(splices.liveCount());
+        metrics.drainAborted(splices.liveCount() + inFlight.count());
         splices.abortAll();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         services.forEach(PluginService::stop);

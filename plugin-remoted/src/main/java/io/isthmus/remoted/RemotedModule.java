@@ -128,7 +128,7 @@ final class RemotedModule extends AbstractModule {
     }
 
     @ProvidesIntoSet
-    PluginService lifecycle(RemotedKeys keys, Rendezvous rendezvous, GatewayConfig gateway) {
+    PluginService lifecycle(RemotedKeys keys, Rendezvous rendezvous, ServerRegistry servers, GatewayConfig gateway) {
         return new PluginService() {
             @Override
             public void start() {
@@ -144,6 +144,8 @@ final class RemotedModule extends AbstractModule {
             @Override
             public void drain() {
                 rendezvous.drain();
+                // Registered servers are told to go elsewhere (close 1001) once their waiting clients got their 503.
+                servers.all().forEach(RegisteredServer::goAway);
             }
         };
     }
