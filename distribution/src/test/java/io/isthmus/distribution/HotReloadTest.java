@@ -286,6 +286,28 @@ class HotReloadTest {
         assertThat(gateway.metrics().scrape()).contains("isthmus_config_reloads_total{result=\"failed\"} 3.0");
     }
 
+    private String jwt(String secret) throws Exception {
+        com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+                new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+                new com.nimbusds.jwt.JWTClaimsSet.Builder().claim("host", "127.0.0.1").claim("port", echo.getLocalPort()).build());
+        jwt.sign(new com.nimbusds.jose.crypto.MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
+    }
+
+    @Test
+    void signedTokenKeysReload() throws Exception {
+        String k1 = "rawsocket-jwt-secret-one-at-least-32-bytes!!";
+        String k2 = "rawsocket-jwt-secret-two-at-least-32-bytes!!";
+        write(S1, C1, W1, "one", "old", "isthmus.plugins.rawsocket.tokens.jwt { enabled = true, hs256-secret = \"" + k1 + "\" }\n");
+        start();
+        assertThat(tokenWorks(jwt(k1))).isTrue();
+        assertThat(tokenWorks(jwt(k2))).isFalse();
+        write(S1, C1, W1, "one", "old", "isthmus.plugins.rawsocket.tokens.jwt { enabled = true, hs256-secret = \"" + k2 + "\" }\n");
+        assertThat(gateway.reloader().reload("test")).isTrue();
+        assertThat(tokenWorks(jwt(k2))).isTrue();
+        assertThat(tokenWorks(jwt(k1))).isFalse();
+    }
+
     @Test
     void theWatcherReloadsWhenTheFileChanges() throws Exception {
         String watch = "isthmus.reload { watch = true, watch-interval = 100ms }\n";

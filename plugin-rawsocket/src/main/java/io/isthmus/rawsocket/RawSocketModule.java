@@ -204,6 +204,36 @@ final class RawSocketModule extends AbstractModule {
         };
     }
 
+    /** Hot reload of the signed-token keys (HS256 secret, ES256 public key, clock-skew). */
+    @ProvidesIntoSet
+    Reloadable reloadableSignedTokens(Optional<SignedTokens> signed) {
+        return new Reloadable() {
+            @Override
+            public String name() {
+                return "rawsocket token keys";
+            }
+
+            @Override
+            public Staged prepare(ReloadContext next) {
+                var jwt = next.plugin(RawSocketPlugin.NAME, RawSocketConfig.class).tokens().jwt();
+                if (jwt.enabled() != signed.isPresent()) {
+                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt.enabled",
+                            "switching signed tokens on or off needs a restart");
+                }
+                if (signed.isEmpty()) {
+                    return Staged.NOTHING;
+                }
+                SignedTokens fresh;
+                try {
+                    fresh = new SignedTokens(jwt);
+                } catch (IllegalArgumentException e) {
+                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt", e.getMessage());
+                }
+                return () -> signed.get().adopt(fresh);
+            }
+        };
+    }
+
     /** Looks at the token file every reload-interval, on a thread of its own (file I/O never runs on a loop). */
     @ProvidesIntoSet
     PluginService tokenFileWatch(Optional<TokenFile> tokenFile) {
