@@ -97,6 +97,34 @@ class MemoryGuardTest {
     }
 
     @Test
+    void realDirectAllocationsRaiseAndReleasingThemEndsThePressure() {
+        JvmMemoryProbe probe = new JvmMemoryProbe(ByteBufAllocator.DEFAULT);
+        MemoryReading before = probe.read();
+        long chunk = 64L << 20;
+        // Marks just above the direct memory in use now: 64 MiB more crosses the high one.
+        MemoryGuard guard = new MemoryGuard(new MemoryLimits(true, "100%", "99%",
+                percent(before.directUsed() + chunk / 2, before.directMax()),
+                percent(before.directUsed() + chunk / 4, before.directMax()), Duration.ofMillis(500)), probe, registry);
+        guard.sample();
+        assertThat(guard.underPressure()).isFalse();
+        io.netty.buffer.ByteBuf big = io.netty.buffer.Unpooled.directBuffer((int) chunk);
+        try {
+            guard.sample();
+            assertThat(guard.lastReading().directUsed() - before.directUsed()).isGreaterThanOrEqualTo(chunk - (1 << 20));
+            assertThat(guard.underPressure()).isTrue();
+            assertThat(guard.admit("bare", Admission.Work.REQUEST)).isFalse();
+        } finally {
+            big.release();
+        }
+        guard.sample();
+        assertThat(guard.underPressure()).isFalse();
+    }
+
+    private static String percent(long used, long max) {
+        return String.format(java.util.Locale.ROOT, "%.6f%%", 100.0 * used / max);
+    }
+
+    @Test
     void theJvmProbeReadsPlausibleFigures() {
         MemoryReading r = new JvmMemoryProbe(ByteBufAllocator.DEFAULT).read();
         assertThat(r.heapMax()).isPositive();
