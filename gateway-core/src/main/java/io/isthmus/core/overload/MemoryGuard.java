@@ -66,7 +66,7 @@ public final class MemoryGuard implements Admission {
     }
 
     /** Takes one reading and moves between normal and pressure with hysteresis. */
-    public void sample() {
+    public synchronized void sample() {
         MemoryReading r = probe.read();
         last = r;
         if (!limits.enabled()) {
