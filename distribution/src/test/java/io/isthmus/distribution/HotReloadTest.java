@@ -237,6 +237,7 @@ class HotReloadTest {
         write(S2, C2, W2, "two", "new", "");
         assertThat(gateway.reloader().reload("test")).isTrue();
         assertThat(reloads("ok")).isEqualTo(1);
+        assertThat(log.list).noneMatch(e -> e.getLevel() == Level.WARN);
 
         // Remoted: the old keys are refused, the new ones accepted; the registration made with S1 still
         // serves, and announces a client who came with the new client key.
@@ -302,10 +303,15 @@ class HotReloadTest {
         start();
         assertThat(tokenWorks(jwt(k1))).isTrue();
         assertThat(tokenWorks(jwt(k2))).isFalse();
-        write(S1, C1, W1, "one", "old", "isthmus.plugins.rawsocket.tokens.jwt { enabled = true, hs256-secret = \"" + k2 + "\" }\n");
+        write(S1, C1, W1, "one", "old", "isthmus.plugins.rawsocket.tokens.jwt { enabled = true, hs256-secret = \"" + k2 + "\" }\n"
+                + "isthmus.limits.max-headers = 90\n");
         assertThat(gateway.reloader().reload("test")).isTrue();
         assertThat(tokenWorks(jwt(k2))).isTrue();
         assertThat(tokenWorks(jwt(k1))).isFalse();
+        // A key no part reloads is named (never its value) as needing a restart; the reloaded ones are not.
+        List<String> warnings = log.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).singleElement().asString()
+                .contains("[isthmus.limits.max-headers]").contains("next restart").doesNotContain("hs256").doesNotContain("90");
     }
 
     @Test

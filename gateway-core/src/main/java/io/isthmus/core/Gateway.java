@@ -164,7 +164,7 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
-                    metrics, readiness, services, dialer, memoryGuard, new ConfigReloader(reloadables, metrics.registry()),
+                    metrics, readiness, services, dialer, memoryGuard, new ConfigReloader(reloadables, metrics.registry(), root),
                     inFlight);
             memoryGuard.start(acceptors.next());
             services.forEach(PluginService::start);

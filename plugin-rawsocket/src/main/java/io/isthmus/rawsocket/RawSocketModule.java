@@ -231,6 +231,12 @@ final class RawSocketModule extends AbstractModule {
                 }
                 return () -> signed.get().adopt(fresh);
             }
+
+            @Override
+            public java.util.List<String> keys() {
+                String p = "isthmus.plugins.rawsocket.tokens.jwt.";
+                return java.util.List.of(p + "hs256-secret", p + "es256-public-key", p + "clock-skew");
+            }
         };
     }
 

@@ -124,6 +124,11 @@ final class RemotedModule extends AbstractModule {
                 ApiKeys fresh = keys.reloaded(next.plugin(RemotedPlugin.NAME, RemotedConfig.class));
                 return () -> handler.useKeys(fresh);
             }
+
+            @Override
+            public java.util.List<String> keys() {
+                return java.util.List.of("isthmus.plugins.remoted.server-keys", "isthmus.plugins.remoted.client-keys");
+            }
         };
     }
 

@@ -84,6 +84,12 @@ final class WstunnelModule extends AbstractModule {
                 }
                 return () -> ctx.tokens().adopt(fresh);
             }
+
+            @Override
+            public java.util.List<String> keys() {
+                String p = "isthmus.plugins." + WstunnelPlugin.NAME + ".";
+                return java.util.List.of(p + "secrets", p + "audience", p + "clock-skew", p + "max-token-lifetime");
+            }
         };
     }
 

@@ -37,11 +37,14 @@ public final class ConfigReloader implements AutoCloseable {
         return t;
     });
     private volatile Supplier<Config> source;
+    private Config current;
     private volatile Path configFile;
     private FileWatcher watcher;
 
-    public ConfigReloader(List<Reloadable> parts, MeterRegistry registry) {
+    /** @param current the tree the gateway started with (to tell which changed keys need a restart) */
+    public ConfigReloader(List<Reloadable> parts, MeterRegistry registry, Config current) {
         this.parts = List.copyOf(parts);
+        this.current = current;
         this.ok = counter(registry, "ok");
         this.failed = counter(registry, "failed");
     }
@@ -75,8 +78,9 @@ public final class ConfigReloader implements AutoCloseable {
         }
         List<Reloadable.Staged> staged = new ArrayList<>(parts.size());
         String stage = "config";
+        Config root;
         try {
-            Config root = from.get();
+            root = from.get();
             ReloadContext next = new ReloadContext(root, ValidatedConfig.of(root));
             for (Reloadable part : parts) {
                 stage = part.name();
@@ -90,6 +94,11 @@ public final class ConfigReloader implements AutoCloseable {
         staged.forEach(Reloadable.Staged::commit);
         ok.increment();
         LOG.info("config reloaded ({}): {}", trigger, parts.stream().map(Reloadable::name).toList());
+        List<String> restart = needRestart(current, root);
+        if (!restart.isEmpty()) {
+            LOG.warn("config reload ({}): changes to {} take effect at the next restart", trigger, restart);
+        }
+        current = root;
         return true;
     }
 
@@ -115,6 +124,47 @@ public final class ConfigReloader implements AutoCloseable {
             files.addAll(part.files());
         }
         return files;
+    }
+
+    /** Keys under {@code isthmus} whose value changed and that no part covers; names only, never values. */
+    List<String> needRestart(Config before, Config after) {
+        if (before == null) {
+            return List.of();
+        }
+        java.util.Map<String, Object> old = leaves(before);
+        java.util.Map<String, Object> now = leaves(after);
+        java.util.SortedSet<String> changed = new java.util.TreeSet<>();
+        for (String key : union(old.keySet(), now.keySet())) {
+            if (!java.util.Objects.equals(old.get(key), now.get(key)) && !covered(key)) {
+                changed.add(key);
+            }
+        }
+        return List.copyOf(changed);
+    }
+
+    private boolean covered(String key) {
+        for (Reloadable part : parts) {
+            for (String k : part.keys()) {
+                if (key.equals(k) || key.startsWith(k + ".")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static java.util.Map<String, Object> leaves(Config root) {
+        java.util.Map<String, Object> m = new java.util.HashMap<>();
+        if (root.hasPath("isthmus")) {
+            root.getConfig("isthmus").entrySet().forEach(e -> m.put("isthmus." + e.getKey(), e.getValue().unwrapped()));
+        }
+        return m;
+    }
+
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.Set<String> u = new java.util.HashSet<>(a);
+        u.addAll(b);
+        return u;
     }
 
     private static String describe(RuntimeException e) {

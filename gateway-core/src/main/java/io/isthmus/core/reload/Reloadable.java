@@ -25,6 +25,14 @@ public interface Reloadable {
      */
     Staged prepare(ReloadContext next);
 
+    /**
+     * The config keys this part puts in force (full paths, e.g. {@code isthmus.plugins.remoted.server-keys};
+     * a key covers everything below it). A reload that changes other keys says they need a restart.
+     */
+    default List<String> keys() {
+        return List.of();
+    }
+
     /** Files this part reads besides the config file (a certificate, a token file): the watcher watches them too. */
     default List<Path> files() {
         return List.of();

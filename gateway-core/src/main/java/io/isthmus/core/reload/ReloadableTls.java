@@ -45,6 +45,11 @@ public final class ReloadableTls implements Reloadable, Supplier<SslContext> {
     }
 
     @Override
+    public List<String> keys() {
+        return List.of("isthmus.tls.enabled", "isthmus.tls.certificate", "isthmus.tls.key");
+    }
+
+    @Override
     public List<Path> files() {
         TlsConfig c = config;
         return c.enabled() ? List.of(Path.of(c.certificate()), Path.of(c.key())) : List.of();
