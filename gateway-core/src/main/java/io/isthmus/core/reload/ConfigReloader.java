@@ -76,6 +76,7 @@ public final class ConfigReloader implements AutoCloseable {
             LOG.warn("config reload ({}) ignored: this gateway was started without a config source", trigger);
             return false;
         }
+        long began = System.nanoTime();
         List<Reloadable.Staged> staged = new ArrayList<>(parts.size());
         String stage = "config";
         Config root;
@@ -93,7 +94,8 @@ public final class ConfigReloader implements AutoCloseable {
         }
         staged.forEach(Reloadable.Staged::commit);
         ok.increment();
-        LOG.info("config reloaded ({}): {}", trigger, parts.stream().map(Reloadable::name).toList());
+        LOG.info("config reloaded ({}) in {} ms: {}", trigger, (System.nanoTime() - began) / 1_000_000,
+                parts.stream().map(Reloadable::name).toList());
         List<String> restart = needRestart(current, root);
         if (!restart.isEmpty()) {
             LOG.warn("config reload ({}): changes to {} take effect at the next restart", trigger, restart);
