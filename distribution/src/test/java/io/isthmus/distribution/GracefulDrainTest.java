@@ -137,6 +137,13 @@ class GracefulDrainTest {
         RawClient bare = client();
         bare.send("GET /bare/v3/ HTTP/1.1\r\nHost: gateway\r\nX-Bare-URL: http://127.0.0.1:" + origin.getLocalPort()
                 + "/file\r\nX-Bare-Headers: {}\r\nConnection: close\r\n\r\n");
+        // A second one on a keep-alive connection, answered while the pair is still open.
+        CountDownLatch origin2Go = new CountDownLatch(1);
+        ServerSocket origin2 = slowOrigin(body, origin2Go);
+        open.add(origin2);
+        RawClient keepAlive = client();
+        keepAlive.send("GET /bare/v3/ HTTP/1.1\r\nHost: gateway\r\nX-Bare-URL: http://127.0.0.1:" + origin2.getLocalPort()
+                + "/file\r\nX-Bare-Headers: {}\r\n\r\n");
         // A Remoted registration and a websocktunnel client with no stream.
         RawClient remoted = client();
         remoted.send(webSocket("/svc/", "X-Remoted-APIKey: " + SERVER_KEY + "\r\nOrigin: http://127.0.0.1\r\n"));
@@ -170,11 +177,17 @@ class GracefulDrainTest {
         b.send(down);
         assertThat(sha256(atB.get(20, TimeUnit.SECONDS))).isEqualTo(sha256(up));
         assertThat(sha256(atA.get(20, TimeUnit.SECONDS))).isEqualTo(sha256(down));
+        // A keep-alive exchange gets its whole reply, then a FIN: no next request while draining (the pair
+        // is still open, so this is not the drain's final close).
+        origin2Go.countDown();
+        assertThat(keepAlive.readHead()).startsWith("HTTP/1.1 200 ").doesNotContainIgnoringCase("connection: close");
+        assertThat(sha256(keepAlive.readExactly(BODY))).isEqualTo(sha256(body));
+        assertThat(keepAlive.readToEof()).isEmpty();
         a.shutdownOutput();
         b.shutdownOutput();
         assertThat(a.readToEof()).isEmpty();
         assertThat(b.readToEof()).isEmpty();
-        // The Bare exchange that began before the drain completes during it, byte for byte.
+        // With no splice left, the Bare exchange still in flight holds the drain open and completes, byte for byte.
         originGo.countDown();
         String head = bare.readHead();
         assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-length: " + BODY);
@@ -184,8 +197,8 @@ class GracefulDrainTest {
         long drainMillis = (System.nanoTime() - began) / 1_000_000;
         assertThat(drainMillis).as("ended with the last link, not at the 20 s deadline").isLessThan(15_000);
         assertThat(gateway.metrics().registry().get("isthmus.drain.aborted").counter().count()).isZero();
-        System.out.println("drain: 2 x " + BODY + " bytes through a WebRoute pair and " + BODY
-                + " bytes of a Bare reply after SIGTERM, 0 lost, drain took " + drainMillis + " ms");
+        System.out.println("drain: 2 x " + BODY + " bytes through a WebRoute pair and 2 x " + BODY
+                + " bytes of Bare replies after SIGTERM, 0 lost, drain took " + drainMillis + " ms");
     }
 
     private static byte[] readQuietly(RawClient c, int n) {

@@ -276,6 +276,7 @@ public final class Gateway implements AutoCloseable {
         stopping = true;
         readiness.draining();
         metrics.draining();
+        inFlight.drain();
         listener.close();
         services.forEach(PluginService::drain);
         LOG.info("draining {} live splices and {} exchanges for up to {}s", splices.liveCount(), inFlight.count(),

@@ -16,6 +16,23 @@ public final class InFlight {
     public static final AttributeKey<InFlight> KEY = AttributeKey.valueOf("isthmus.in-flight");
 
     private final AtomicInteger count = new AtomicInteger();
+    private volatile boolean draining;
+
+    /** The gateway has begun its drain: keep-alive connections are closed after their reply. */
+    public void drain() {
+        draining = true;
+    }
+
+    /** Whether the gateway that accepted {@code channel} is draining. */
+    public static boolean isDraining(Channel channel) {
+        for (Channel c = channel; c != null; c = c.parent()) {
+            InFlight f = c.hasAttr(KEY) ? c.attr(KEY).get() : null;
+            if (f != null) {
+                return f.draining;
+            }
+        }
+        return false;
+    }
 
     /** Work that has begun and not yet ended. */
     public int count() {
