@@ -6,6 +6,8 @@ import io.isthmus.core.admin.Readiness;
 import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.overload.Admission;
+import io.isthmus.core.overload.MemoryGuard;
 import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.transport.ChannelSettings;
 import io.isthmus.core.transport.Transport;
@@ -14,7 +16,7 @@ import io.netty.channel.EventLoopGroup;
 
 /**
  * What the core offers every plugin's injector: config, metrics, the splice engine, the egress dialer,
- * transport, channel settings (the one buffer allocator) and event loops.
+ * transport, channel settings (the one buffer allocator), event loops and the memory guard.
  */
 final class CoreModule extends AbstractModule {
 
@@ -27,9 +29,11 @@ final class CoreModule extends AbstractModule {
     private final EventLoopGroup workers;
     private final Readiness readiness;
     private final EgressDialer dialer;
+    private final MemoryGuard memoryGuard;
 
     CoreModule(Config root, GatewayConfig config, GatewayMetrics metrics, SpliceEngine splices,
-               Transport transport, ChannelSettings channels, EventLoopGroup workers, Readiness readiness, EgressDialer dialer) {
+               Transport transport, ChannelSettings channels, EventLoopGroup workers, Readiness readiness, EgressDialer dialer,
+               MemoryGuard memoryGuard) {
         this.root = root;
         this.config = config;
         this.metrics = metrics;
@@ -39,6 +43,7 @@ final class CoreModule extends AbstractModule {
         this.workers = workers;
         this.readiness = readiness;
         this.dialer = dialer;
+        this.memoryGuard = memoryGuard;
     }
 
     @Override
@@ -53,5 +58,7 @@ final class CoreModule extends AbstractModule {
         bind(EventLoopGroup.class).toInstance(workers);
         bind(Readiness.class).toInstance(readiness);
         bind(EgressDialer.class).toInstance(dialer);
+        bind(MemoryGuard.class).toInstance(memoryGuard);
+        bind(Admission.class).toInstance(memoryGuard);
     }
 }

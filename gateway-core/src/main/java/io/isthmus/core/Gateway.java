@@ -8,10 +8,17 @@ import io.isthmus.core.admin.AdminServer;
 import io.isthmus.core.admin.Readiness;
 import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.config.HostPort;
+import io.isthmus.core.drain.InFlight;
 import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.frontdoor.FrontDoorInitializer;
 import io.isthmus.core.frontdoor.PublicListeners;
 import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.overload.Admission;
+import io.isthmus.core.overload.JvmMemoryProbe;
+import io.isthmus.core.overload.MemoryGuard;
+import io.isthmus.core.reload.ConfigReloader;
+import io.isthmus.core.reload.Reloadable;
+import io.isthmus.core.reload.ReloadableTls;
 import io.isthmus.core.router.Router;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
@@ -58,12 +65,16 @@ public final class Gateway implements AutoCloseable {
     private final Readiness readiness;
     private final List<PluginService> services;
     private final EgressDialer dialer;
+    private final MemoryGuard memoryGuard;
+    private final ConfigReloader reloader;
+    private final InFlight inFlight;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Injector injector, EventLoopGroup acceptors, EventLoopGroup workers,
                     PublicListeners listener, AdminServer admin, ChannelGroup connections, SpliceEngine splices,
-                    GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer) {
+                    GatewayMetrics metrics, Readiness readiness, List<PluginService> services, EgressDialer dialer,
+                    MemoryGuard memoryGuard, ConfigReloader reloader, InFlight inFlight) {
         this.config = config;
         this.injector = injector;
         this.acceptors = acceptors;
@@ -76,6 +87,9 @@ public final class Gateway implements AutoCloseable {
         this.readiness = readiness;
         this.services = services;
         this.dialer = dialer;
+        this.memoryGuard = memoryGuard;
+        this.reloader = reloader;
+        this.inFlight = inFlight;
     }
 
     /** Validates {@code root}, starts every enabled plugin and binds the ports. */
@@ -92,20 +106,26 @@ public final class Gateway implements AutoCloseable {
                 new DefaultThreadFactory(config.acceptOnIoThreads() ? "isthmus-admin" : "isthmus-accept"));
         EventLoopGroup workers = transport.newGroup(threads, new DefaultThreadFactory("isthmus-io"));
         EgressDialer dialer = new EgressDialer(transport, workers, config.egress(), channels);
+        MemoryGuard memoryGuard = new MemoryGuard(config.limits().memory(), new JvmMemoryProbe(channels.allocator()),
+                metrics.registry());
         try {
             SpliceEngine splices = new SpliceEngine(config.splice(), metrics, config.logging().accessLog());
             Injector core = Guice.createInjector(Stage.PRODUCTION,
-                    new CoreModule(root, config, metrics, splices, transport, channels, workers, readiness, dialer));
+                    new CoreModule(root, config, metrics, splices, transport, channels, workers, readiness, dialer, memoryGuard));
             List<PluginCatalog.Started> plugins = validated.plugins().start(core);
             List<Route> routes = new ArrayList<>();
             List<PluginService> services = new ArrayList<>();
+            ReloadableTls tls = new ReloadableTls(config.tls());
+            List<Reloadable> reloadables = new ArrayList<>(List.of(tls));
             for (PluginCatalog.Started p : plugins) {
                 routes.addAll(p.routes());
                 services.addAll(p.services());
+                reloadables.addAll(p.reloadables());
             }
             Router router = new Router(routes);
+            InFlight inFlight = new InFlight();
             ChannelGroup connections = new DefaultChannelGroup("isthmus-connections", GlobalEventExecutor.INSTANCE);
-            FrontDoorInitializer frontDoor = new FrontDoorInitializer(config, router, metrics.protocol("http"), connections);
+            FrontDoorInitializer frontDoor = new FrontDoorInitializer(config, router, metrics.protocol("http"), connections, tls);
             Function<EventLoopGroup, ServerBootstrap> bootstrap = accepting -> channels.applyTo(new ServerBootstrap())
                     // A single loop accepts onto itself; a group (the workers or the accept thread) hands off to the workers.
                     .group(accepting, accepting instanceof EventLoop ? accepting : workers)
@@ -115,6 +135,10 @@ public final class Gateway implements AutoCloseable {
                     // No per-connection socket options: TCP_NODELAY is already Netty's default for accepted
                     // sockets, and TCP keepalive (first probe after 2 h on Linux) would never fire before the
                     // splice idle timeout (1 h) closes a dead link; each option costs a setsockopt per connection.
+                    // Every accepted connection carries the memory guard: plugins ask it before admitting new work.
+                    .childAttr(Admission.KEY, memoryGuard)
+                    // ... and the drain's count of exchanges in flight that are not splices (Bare's HTTP).
+                    .childAttr(InFlight.KEY, inFlight)
                     .childHandler(frontDoor);
             InetSocketAddress address = HostPort.parse(config.listen()).toSocketAddress();
             PublicListeners listener;
@@ -140,7 +164,9 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             Gateway gateway = new Gateway(config, core, acceptors, workers, listener, admin, connections, splices,
-                    metrics, readiness, services, dialer);
+                    metrics, readiness, services, dialer, memoryGuard, new ConfigReloader(reloadables, metrics.registry(), root),
+                    inFlight);
+            memoryGuard.start(acceptors.next());
             services.forEach(PluginService::start);
             readiness.ready();
             LOG.info("Isthmus {} listening on {} ({}, {} accepting socket{}), admin on {}, plugins: {}", BuildInfo.version(),
@@ -206,6 +232,29 @@ public final class Gateway implements AutoCloseable {
         return splices;
     }
 
+    /**
+     * Enables hot reload from {@code source} (e.g. {@code () -> ConfigLoader.load(file)}); {@code file} (may be
+     * null) is watched when {@code isthmus.reload.watch} is on. SIGHUP is the caller's to wire
+     * ({@link io.isthmus.core.reload.HangupSignal}).
+     */
+    public ConfigReloader enableReload(java.util.function.Supplier<Config> source, java.nio.file.Path file) {
+        reloader.source(source, file);
+        if (config.reload().watch()) {
+            reloader.watch(config.reload().watchInterval());
+        }
+        return reloader;
+    }
+
+    /** The hot-reload machinery: {@code reload(trigger)} reloads now. */
+    public ConfigReloader reloader() {
+        return reloader;
+    }
+
+    /** The memory-overload guard every accepted connection asks before new work (tests may force its reading). */
+    public MemoryGuard memoryGuard() {
+        return memoryGuard;
+    }
+
     public Injector injector() {
         return injector;
     }
@@ -227,12 +276,14 @@ public final class Gateway implements AutoCloseable {
         stopping = true;
         readiness.draining();
         metrics.draining();
+        inFlight.drain();
         listener.close();
         services.forEach(PluginService::drain);
-        LOG.info("draining {} live splices for up to {}s", splices.liveCount(), drainTimeout.toSeconds());
+        LOG.info("draining {} live splices and {} exchanges for up to {}s", splices.liveCount(), inFlight.count(),
+                drainTimeout.toSeconds());
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         // The drain deadline is wall time by design; polling a counter every few ms costs nothing here.
-        while (splices.liveCount() > 0 && System.nanoTime() < deadline) {
+        while ((splices.liveCount() > 0 || inFlight.count() > 0) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -240,10 +291,12 @@ public final class Gateway implements AutoCloseable {
                 break;
             }
         }
-        metrics.drainAborted(splices.liveCount());
+        metrics.drainAborted(splices.liveCount() + inFlight.count());
         splices.abortAll();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         services.forEach(PluginService::stop);
+        memoryGuard.stop();
+        reloader.close();
         dialer.close();
         if (admin != null) {
             admin.close();

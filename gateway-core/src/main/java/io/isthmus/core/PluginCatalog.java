@@ -35,7 +35,8 @@ public final class PluginCatalog {
     }
 
     /** An enabled plugin after its injector was built. */
-    public record Started(Entry entry, List<Route> routes, List<PluginService> services) {
+    public record Started(Entry entry, List<Route> routes, List<PluginService> services,
+                          List<io.isthmus.core.reload.Reloadable> reloadables) {
     }
 
     private final List<Entry> entries;
@@ -87,7 +88,8 @@ public final class PluginCatalog {
             Injector child = core.createChildInjector(
                     binder -> bindConfig(binder, e),
                     e.plugin().module(e.config()));
-            started.add(new Started(e, setOf(child, Route.class), setOf(child, PluginService.class)));
+            started.add(new Started(e, setOf(child, Route.class), setOf(child, PluginService.class),
+                    setOf(child, io.isthmus.core.reload.Reloadable.class)));
         }
         return started;
     }

@@ -41,6 +41,11 @@ public record BareError(int status, String code, String id, String message) {
         return new BareError(403, "IMPL_FORBIDDEN_REMOTE", "request.headers.x-bare-url", message);
     }
 
+    /** Memory is above its high mark (isthmus.limits.memory): no new request or tunnel; an IMPL_ code. */
+    static BareError overloaded() {
+        return new BareError(503, "IMPL_OVERLOADED", "error.Overloaded", "The server is short of memory; try again later.");
+    }
+
     static BareError notFound() {
         return new BareError(404, "UNKNOWN", "error.NotFoundError", "Not Found");
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.isthmus.core.frontdoor.NextRequest;
 import io.isthmus.core.http.LingeringClose;
 import io.isthmus.core.http.RequestHead;
+import io.isthmus.core.overload.Admission;
 import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
 import io.netty.channel.ChannelFuture;
@@ -51,6 +52,12 @@ final class BareHandler implements ConnectionHandler {
         }
         boolean upgrade = head.isUpgradeTo("websocket");
         boolean legacy = server.config().legacyVersions();
+        if ((route.equals("/v1/") || route.equals("/v2/") || route.equals("/v3/")) && !Admission.admits(h.channel(), BarePlugin.NAME,
+                upgrade ? Admission.Work.WEBSOCKET : Admission.Work.REQUEST)) {
+            // A forwarded request or a tunnel is new work; manifest, OPTIONS and meta reads stay served.
+            error(h, BareError.overloaded(), version(route));
+            return;
+        }
         try {
             switch (route) {
                 case "/" -> reply(h, 200, "application/json", manifest());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.isthmus.core.egress.EgressRefusal;
 import io.isthmus.core.egress.EgressRefusedException;
+import io.isthmus.core.drain.InFlight;
 import io.isthmus.core.frontdoor.NextRequest;
 import io.isthmus.core.http.LingeringClose;
 import io.isthmus.core.http.RequestHead;
@@ -79,6 +80,8 @@ final class ForwardExchange {
     private long lastActivityNanos = startNanos;
     private ScheduledFuture<?> timer;
 
+    private InFlight.Ticket inFlight;
+
     ForwardExchange(BareServer server, Channel client, RequestHead head, RemoteRequest remote, RequestBody body) {
         this.server = server;
         this.client = client;
@@ -91,6 +94,8 @@ final class ForwardExchange {
 
     /** Takes over the client channel; {@code leftover} are the bytes read behind the request head. */
     void start(ByteBuf leftover) {
+        // The gateway's drain waits for this exchange as for a splice; the ticket ends once the reply is out.
+        inFlight = InFlight.begin(client);
         inbound = leftover;
         if (!body.done() && head.headerHasToken("expect", "100-continue")) {
             // Expect is not forwarded (the origin never sees it), so the gateway itself invites the body.
@@ -307,6 +312,8 @@ final class ForwardExchange {
 
     /** The response is written: the client's next request goes to the front door, or the connection ends. */
     private void handBackClient(boolean requestRead) {
+        InFlight.Ticket ticket = inFlight;
+        client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> ticket.end());
         detach(client, clientSide);
         if (inbound != null) {
             inbound.release();
@@ -364,6 +371,7 @@ final class ForwardExchange {
         if (finished) {
             return;
         }
+        inFlight.end();
         finished = true;
         cancelTimer();
         server.metrics().request(remote.version(), outcome);

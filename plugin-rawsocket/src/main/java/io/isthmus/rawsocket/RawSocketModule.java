@@ -12,6 +12,8 @@ import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.egress.EgressDialer;
 import io.isthmus.core.egress.EgressPolicy;
 import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.reload.ReloadContext;
+import io.isthmus.core.reload.Reloadable;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
 import io.isthmus.core.spi.RouteCondition;
@@ -53,6 +55,7 @@ final class RawSocketModule extends AbstractModule {
     protected void configure() {
         Multibinder<Route> routes = Multibinder.newSetBinder(binder(), Route.class);
         Multibinder.newSetBinder(binder(), PluginService.class);
+        Multibinder.newSetBinder(binder(), Reloadable.class);
         if (config.websockify().enabled()) {
             routes.addBinding().to(Key.get(Route.class, Names.named("websockify")));
         }
@@ -169,6 +172,72 @@ final class RawSocketModule extends AbstractModule {
             };
         }
         return new DemoServices(transport, workers, targets, config.demo().banner());
+    }
+
+    /** Hot reload (SIGHUP, the config watcher) reads the token file at once, changed or not. */
+    @ProvidesIntoSet
+    Reloadable reloadableTokenFile(Optional<TokenFile> tokenFile) {
+        return new Reloadable() {
+            @Override
+            public String name() {
+                return "websockify token file";
+            }
+
+            @Override
+            public Staged prepare(ReloadContext next) {
+                String path = next.plugin(RawSocketPlugin.NAME, RawSocketConfig.class).tokens().file();
+                if (!path.equals(tokenFile.map(f -> f.file().toString()).orElse(""))) {
+                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.file",
+                            "a different token file needs a restart");
+                }
+                if (tokenFile.isEmpty()) {
+                    return Staged.NOTHING;
+                }
+                var entries = tokenFile.get().readNow();
+                return () -> tokenFile.get().use(entries);
+            }
+
+            @Override
+            public java.util.List<Path> files() {
+                return tokenFile.map(f -> java.util.List.of(f.file())).orElse(java.util.List.of());
+            }
+        };
+    }
+
+    /** Hot reload of the signed-token keys (HS256 secret, ES256 public key, clock-skew). */
+    @ProvidesIntoSet
+    Reloadable reloadableSignedTokens(Optional<SignedTokens> signed) {
+        return new Reloadable() {
+            @Override
+            public String name() {
+                return "rawsocket token keys";
+            }
+
+            @Override
+            public Staged prepare(ReloadContext next) {
+                var jwt = next.plugin(RawSocketPlugin.NAME, RawSocketConfig.class).tokens().jwt();
+                if (jwt.enabled() != signed.isPresent()) {
+                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt.enabled",
+                            "switching signed tokens on or off needs a restart");
+                }
+                if (signed.isEmpty()) {
+                    return Staged.NOTHING;
+                }
+                SignedTokens fresh;
+                try {
+                    fresh = new SignedTokens(jwt);
+                } catch (IllegalArgumentException e) {
+                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt", e.getMessage());
+                }
+                return () -> signed.get().adopt(fresh);
+            }
+
+            @Override
+            public java.util.List<String> keys() {
+                String p = "isthmus.plugins.rawsocket.tokens.jwt.";
+                return java.util.List.of(p + "hs256-secret", p + "es256-public-key", p + "clock-skew");
+            }
+        };
     }
 
     /** Looks at the token file every reload-interval, on a thread of its own (file I/O never runs on a loop). */

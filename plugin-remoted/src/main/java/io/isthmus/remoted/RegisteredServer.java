@@ -44,6 +44,19 @@ final class RegisteredServer {
         webSocket.writeAndFlush(new TextWebSocketFrame(json));
     }
 
+    /**
+     * The gateway drains: close 1001 (going away), so the server registers again — through the load
+     * balancer, on another instance — as the SDK does whenever its WebSocket ends. Links already made are
+     * separate connections and carry on.
+     */
+    void goAway() {
+        // A lingering close, so that a pong in flight does not turn into a reset that destroys the close frame.
+        io.isthmus.core.http.LingeringClose.after(webSocket.writeAndFlush(
+                new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
+                        io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
+                        "The gateway is shutting down; register again")));
+    }
+
     /** Tracks a client waiting for this server's connect-back until it links or closes. */
     void clientWaiting(Channel client) {
         waitingClients.add(client);

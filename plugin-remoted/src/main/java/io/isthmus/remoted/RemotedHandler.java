@@ -7,6 +7,7 @@ import io.isthmus.core.http.RequestHead;
 import io.isthmus.core.http.WebSocketHandshake;
 import io.isthmus.core.http.WebSocketKeepalive;
 import io.isthmus.core.metrics.ProtocolMetrics;
+import io.isthmus.core.overload.Admission;
 import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.webroute.handshake.TimeoutNegotiation;
@@ -33,7 +34,7 @@ final class RemotedHandler implements ConnectionHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ApiKeys keys;
+    private volatile ApiKeys keys;
     private final ServerRegistry servers;
     private final Rendezvous rendezvous;
     private final RemotedConfig config;
@@ -48,6 +49,11 @@ final class RemotedHandler implements ConnectionHandler {
         this.config = config;
         this.serverDefaultTimeout = config.waitTimeout();
         this.metrics = metrics;
+    }
+
+    /** Hot reload: new requests are checked against {@code next}; registrations and links made before stay. */
+    void useKeys(ApiKeys next) {
+        this.keys = next;
     }
 
     @Override
@@ -89,6 +95,7 @@ final class RemotedHandler implements ConnectionHandler {
                 // The reference would link two clients with one ID to each other; here the ID is simply in use.
                 case SLOT_TAKEN -> RemotedReplies.json(handoff.channel(), 409, "Conflict", RemotedReplies.ID_IN_USE);
                 case GONE -> handoff.channel().close();
+                case OVERLOADED -> RemotedReplies.overloaded(handoff.channel());
                 default -> RemotedReplies.json(handoff.channel(), 503, "Service Unavailable", RemotedReplies.BUSY);
             }
         }
@@ -148,6 +155,10 @@ final class RemotedHandler implements ConnectionHandler {
         }
         if (head.header("origin") == null) {
             rawRefusal(handoff, "websocket_no_origin", RemotedReplies.WS_FORBIDDEN);
+            return;
+        }
+        if (!Admission.admits(channel, RemotedPlugin.NAME, Admission.Work.WEBSOCKET)) {
+            refuse(handoff, "overloaded", RemotedReplies::overloaded);
             return;
         }
         RegisteredServer server = servers.reserve(head.path(), channel);

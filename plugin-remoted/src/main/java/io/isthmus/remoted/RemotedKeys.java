@@ -27,6 +27,23 @@ final class RemotedKeys {
         return new ApiKeys(serverKeys, clientKeys);
     }
 
+    /**
+     * The keys a reloaded config puts in force. An empty list keeps the key generated at start-up; a list
+     * that was configured cannot become empty without a restart (there would be no key to print).
+     */
+    ApiKeys reloaded(RemotedConfig next) {
+        if (next.serverKeys().isEmpty() && !serverGenerated) {
+            throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.remoted.server-keys",
+                    "cannot become empty on reload (a generated key needs a restart)");
+        }
+        if (next.clientKeys().isEmpty() && !clientGenerated) {
+            throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.remoted.client-keys",
+                    "cannot become empty on reload (a generated key needs a restart)");
+        }
+        return new ApiKeys(next.serverKeys().isEmpty() ? serverKeys : next.serverKeys(),
+                next.clientKeys().isEmpty() ? clientKeys : next.clientKeys());
+    }
+
     /** What to print at start-up for generated keys, or an empty string. */
     String announcement(String publicAddress) {
         StringBuilder s = new StringBuilder();

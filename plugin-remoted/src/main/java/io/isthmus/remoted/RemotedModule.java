@@ -9,6 +9,8 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.metrics.GatewayMetrics;
+import io.isthmus.core.reload.ReloadContext;
+import io.isthmus.core.reload.Reloadable;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
 import io.isthmus.core.spi.RouteCondition;
@@ -37,6 +39,7 @@ final class RemotedModule extends AbstractModule {
     protected void configure() {
         Multibinder<Route> routes = Multibinder.newSetBinder(binder(), Route.class);
         Multibinder.newSetBinder(binder(), PluginService.class);
+        Multibinder.newSetBinder(binder(), Reloadable.class);
         // Under a prefix of its own, Remoted answers every request as the reference server does (403
         // without a key). On the root prefix, which every protocol shares, a request that is neither keyed
         // nor a WebSocket is not Remoted's: it falls through to another route, the landing page, or 404.
@@ -107,8 +110,30 @@ final class RemotedModule extends AbstractModule {
         return new Route(RemotedPlugin.NAME, config.prefix(), RouteCondition.upgrade("websocket"), handler);
     }
 
+    /** Hot reload of the server and client keys: new requests see the new keys, live links stay. */
     @ProvidesIntoSet
-    PluginService lifecycle(RemotedKeys keys, Rendezvous rendezvous, GatewayConfig gateway) {
+    Reloadable reloadableKeys(RemotedKeys keys, RemotedHandler handler) {
+        return new Reloadable() {
+            @Override
+            public String name() {
+                return "remoted keys";
+            }
+
+            @Override
+            public Staged prepare(ReloadContext next) {
+                ApiKeys fresh = keys.reloaded(next.plugin(RemotedPlugin.NAME, RemotedConfig.class));
+                return () -> handler.useKeys(fresh);
+            }
+
+            @Override
+            public java.util.List<String> keys() {
+                return java.util.List.of("isthmus.plugins.remoted.server-keys", "isthmus.plugins.remoted.client-keys");
+            }
+        };
+    }
+
+    @ProvidesIntoSet
+    PluginService lifecycle(RemotedKeys keys, Rendezvous rendezvous, ServerRegistry servers, GatewayConfig gateway) {
         return new PluginService() {
             @Override
             public void start() {
@@ -124,6 +149,8 @@ final class RemotedModule extends AbstractModule {
             @Override
             public void drain() {
                 rendezvous.drain();
+                // Registered servers are told to go elsewhere (close 1001) once their waiting clients got their 503.
+                servers.all().forEach(RegisteredServer::goAway);
             }
         };
     }

@@ -32,6 +32,9 @@ final class RemotedReplies {
     static final String BUSY = "{\"success\":false,\"error\":\"Too many clients are waiting; try again later.\","
             + "\"errorcode\":\"busy\"}";
 
+    static final String OVERLOADED = "{\"success\":false,\"error\":\"The gateway is short of memory; try again later.\","
+            + "\"errorcode\":\"overloaded\"}";
+
     static final String WS_BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
     static final String WS_UPGRADE_REQUIRED = "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nConnection: close\r\n\r\n";
     static final String WS_FORBIDDEN = "HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n";
@@ -56,6 +59,11 @@ final class RemotedReplies {
         ChannelFuture written = PlainResponses.write(channel, response);
         LingeringClose.after(written);
         return written;
+    }
+
+    /** Memory is above its high mark (isthmus.limits.memory): new waits and registrations are refused. */
+    static ChannelFuture overloaded(Channel channel) {
+        return json(channel, 503, "Service Unavailable", OVERLOADED);
     }
 
     static ChannelFuture invalidKey(Channel channel) {

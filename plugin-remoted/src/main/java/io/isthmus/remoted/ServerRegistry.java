@@ -30,6 +30,11 @@ final class ServerRegistry {
         return server != null && server.isActive() ? server : null;
     }
 
+    /** Every registration, reserved or active. */
+    java.util.List<RegisteredServer> all() {
+        return java.util.List.copyOf(byPath.values());
+    }
+
     int size() {
         return byPath.size();
     }

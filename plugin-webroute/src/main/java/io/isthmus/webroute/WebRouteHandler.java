@@ -53,6 +53,7 @@ final class WebRouteHandler implements ConnectionHandler {
             case WAITING_FULL -> "Too many WebRoute clients are waiting; try again later";
             case WAITING_FULL_FOR_ADDRESS -> "Too many WebRoute clients from your address are waiting; try again later";
             case DRAINING -> "The gateway is shutting down";
+            case OVERLOADED -> "The gateway is short of memory; try again later";
             default -> "WebRoute is unavailable";
         };
     }

@@ -27,13 +27,15 @@ public final class TunnelTokens {
     /** Taskcluster issues nbf = iat - 15 min to absorb clock drift; our minted tokens do the same. */
     static final Duration NBF_BACKDATE = Duration.ofMinutes(15);
 
-    private final List<MACVerifier> verifiers = new ArrayList<>();
-    private final String audience;
-    private final long skewSeconds;
-    private final long maxLifetimeSeconds;
+    /** What a token is checked against, swapped whole on a hot reload ({@link #adopt}). */
+    private record Rules(List<MACVerifier> verifiers, String audience, long skewSeconds, long maxLifetimeSeconds) {
+    }
+
+    private volatile Rules rules;
     private final Clock clock;
 
     public TunnelTokens(List<String> secrets, String audience, Duration skew, Duration maxLifetime, Clock clock) {
+        List<MACVerifier> verifiers = new ArrayList<>();
         for (String secret : secrets) {
             try {
                 verifiers.add(new MACVerifier(secret.getBytes(StandardCharsets.UTF_8)));
@@ -41,27 +43,31 @@ public final class TunnelTokens {
                 throw new IllegalArgumentException("an HS256 secret needs at least 32 bytes", e);
             }
         }
-        this.audience = audience;
-        this.skewSeconds = skew.toSeconds();
-        this.maxLifetimeSeconds = maxLifetime.toSeconds();
+        this.rules = new Rules(List.copyOf(verifiers), audience, skew.toSeconds(), maxLifetime.toSeconds());
         this.clock = clock;
+    }
+
+    /** Hot reload: from now on tokens are checked with {@code next}'s secrets and rules; live sessions stay. */
+    public void adopt(TunnelTokens next) {
+        this.rules = next.rules;
     }
 
     /** Whether {@code token} lets a client register as {@code id} now. */
     public boolean valid(String token, String id) {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
-            if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || !signedByOurs(jwt)) {
+            Rules r = rules;
+            if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || !signedByOurs(jwt, r)) {
                 return false;
             }
-            return claimsValid(jwt.getJWTClaimsSet(), id);
+            return claimsValid(jwt.getJWTClaimsSet(), id, r);
         } catch (ParseException | JOSEException | RuntimeException e) {
             return false;
         }
     }
 
-    private boolean signedByOurs(SignedJWT jwt) throws JOSEException {
-        for (MACVerifier v : verifiers) {
+    private static boolean signedByOurs(SignedJWT jwt, Rules r) throws JOSEException {
+        for (MACVerifier v : r.verifiers()) {
             if (jwt.verify(v)) {
                 return true;
             }
@@ -69,7 +75,8 @@ public final class TunnelTokens {
         return false;
     }
 
-    private boolean claimsValid(JWTClaimsSet claims, String id) {
+    private boolean claimsValid(JWTClaimsSet claims, String id, Rules r) {
+        long skewSeconds = r.skewSeconds();
         long now = clock.millis() / 1000;
         Date exp = claims.getExpirationTime();
         Date nbf = claims.getNotBeforeTime();
@@ -82,17 +89,17 @@ public final class TunnelTokens {
         if (!(now < expSeconds + skewSeconds) || now < nbfSeconds - skewSeconds) {
             return false;
         }
-        if (expSeconds - nbfSeconds > maxLifetimeSeconds) {
+        if (expSeconds - nbfSeconds > r.maxLifetimeSeconds()) {
             return false;
         }
         if (!(claims.getClaim("tid") instanceof String tid) || !tid.equals(id)) {
             return false;
         }
-        return audienceValid(claims.getAudience());
+        return audienceValid(claims.getAudience(), r.audience());
     }
 
     /** A token without aud (or with only empty ones) passes; one with aud must name ours (tc semantics). */
-    private boolean audienceValid(List<String> aud) {
+    private static boolean audienceValid(List<String> aud, String audience) {
         boolean any = false;
         for (String a : aud) {
             if (a != null && !a.isEmpty()) {

@@ -3,6 +3,7 @@ package io.isthmus.wstunnel;
 import io.isthmus.core.http.RequestHead;
 import io.isthmus.core.http.WebSocketHandshake;
 import io.isthmus.core.mux.PingKeepalive;
+import io.isthmus.core.overload.Admission;
 import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.wstunnel.viewer.ViewerConnection;
@@ -107,6 +108,12 @@ public final class WstunnelHandler implements ConnectionHandler {
             WstReplies.unavailable(channel);
             return;
         }
+        if (!Admission.admits(channel, WstunnelPlugin.NAME, Admission.Work.WEBSOCKET)) {
+            // Memory is short (isthmus.limits.memory): the Go client retries a 5xx with its backoff.
+            metrics.handshake("overloaded");
+            WstReplies.unavailable(channel);
+            return;
+        }
         int maxMessage = ctx.config().maxMessageSize().toIntBytes();
         WsmuxSession session = new WsmuxSession(channel, ctx.config().maxStreamsPerSession(),
                 new PingKeepalive(ctx.config().pingInterval()), ctx.config().streamWindow().bytes(),
@@ -148,6 +155,10 @@ public final class WstunnelHandler implements ConnectionHandler {
 
     public static void noClient(Channel channel) {
         WstReplies.noClient(channel);
+    }
+
+    public static void unavailable(Channel channel) {
+        WstReplies.unavailable(channel);
     }
 
     public static void internalError(Channel channel) {

@@ -23,6 +23,18 @@ final class WstunnelSecrets {
         return secrets;
     }
 
+    /**
+     * The secrets a reloaded config puts in force: an empty list keeps the one generated at start-up; a
+     * configured list cannot become empty without a restart (there would be no secret to print).
+     */
+    List<String> reloaded(WstunnelConfig next) {
+        if (next.secrets().isEmpty() && !generated) {
+            throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.wstunnel.secrets",
+                    "cannot become empty on reload (a generated secret needs a restart)");
+        }
+        return next.secrets().isEmpty() ? secrets : next.secrets();
+    }
+
     String announcement(String urlPrefix) {
         if (!generated) {
             return "";

@@ -22,6 +22,7 @@ public record GatewayConfig(
         java.util.List<String> trustedProxies,
         ClientAddressConfig clientAddress,
         ShutdownConfig shutdown,
+        ReloadConfig reload,
         LoggingConfig logging,
         LandingConfig landing) {
 
@@ -66,7 +67,7 @@ public record GatewayConfig(
     /** Limits of the front door; see edge-hardening in the protocol notes for where each default comes from. */
     public record LimitsConfig(ByteSize maxRequestLine, ByteSize maxHeadBytes, int maxHeaders,
                                java.time.Duration headTimeout, int maxConnections, int maxConnectionsPerIp,
-                               int ipv6PrefixLength) {
+                               int ipv6PrefixLength, io.isthmus.core.overload.MemoryLimits memory) {
         public LimitsConfig {
             require(ipv6PrefixLength >= 16 && ipv6PrefixLength <= 128, "ipv6-prefix-length", "must be between 16 and 128");
             require(maxRequestLine.bytes() >= 64, "max-request-line", "must be at least 64 bytes");
@@ -108,6 +109,13 @@ public record GatewayConfig(
     }
 
     public record ShutdownConfig(java.time.Duration drainTimeout) {
+    }
+
+    /** Hot reload: SIGHUP always; with {@code watch}, also when the config file or a file it names changes. */
+    public record ReloadConfig(boolean watch, java.time.Duration watchInterval) {
+        public ReloadConfig {
+            require(watchInterval.toMillis() >= 100, "watch-interval", "must be at least 100ms");
+        }
     }
 
     public record LoggingConfig(String format, boolean accessLog) {

@@ -26,12 +26,23 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
     private final RouterHandler router;
     private final HeadLimits headLimits;
     private final Duration headTimeout;
-    private final SslContext sslContext;
+    private final java.util.function.Supplier<SslContext> tls;
     private final Duration tlsHandshakeTimeout;
     private final ProtocolMetrics metrics;
     private final ChannelGroup allChannels;
 
     public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels) {
+        this(config, router, metrics, allChannels, fixedTls(config));
+    }
+
+    private static java.util.function.Supplier<SslContext> fixedTls(GatewayConfig config) {
+        SslContext context = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
+        return () -> context;
+    }
+
+    /** @param tls the TLS context for each new connection, or null for none (replaceable: hot reload) */
+    public FrontDoorInitializer(GatewayConfig config, Router router, ProtocolMetrics metrics, ChannelGroup allChannels,
+                                java.util.function.Supplier<SslContext> tls) {
         ForwardedClient clients = new ForwardedClient(config.trustedProxies(), config.clientAddress().forwardedHeaders());
         this.proxyProtocolSources = config.clientAddress().proxyProtocolSources().stream()
                 .map(io.isthmus.core.egress.Cidr::parse).toList();
@@ -43,7 +54,7 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
                 config.landing().enabled() ? new LandingPage(router.routes()) : null);
         this.headLimits = HeadLimits.from(config.limits());
         this.headTimeout = config.limits().headTimeout();
-        this.sslContext = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
+        this.tls = tls;
         this.tlsHandshakeTimeout = config.tls().handshakeTimeout();
         this.metrics = metrics;
         this.allChannels = allChannels;
@@ -60,6 +71,7 @@ public final class FrontDoorInitializer extends ChannelInitializer<Channel> {
                     && ForwardedClient.contains(proxyProtocolSources, peer.getAddress());
             p.addLast(ProxyProtocolGate.NAME, new ProxyProtocolGate(source, proxyProtocolRequired, limiter, metrics));
         }
+        SslContext sslContext = tls.get();
         if (sslContext != null) {
             p.addLast("isthmus-tls-sniffer", new OptionalSslHandler(sslContext) {
                 @Override

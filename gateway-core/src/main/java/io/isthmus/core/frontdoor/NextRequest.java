@@ -23,7 +23,8 @@ public final class NextRequest {
      * Installs the head reader and router again and feeds them {@code alreadyRead} (bytes the plugin read
      * past its request's end: a pipelined request; may be null or empty, ownership passes here). Call on
      * the channel's event loop, with none of the plugin's handlers left in the pipeline. Returns false (and
-     * closes the channel) when the channel did not come through the front door or is already closed.
+     * closes the channel) when the channel did not come through the front door or is already closed, or
+     * when the gateway drains and no next request was read yet.
      */
     public static boolean read(Channel channel, ByteBuf alreadyRead) {
         FrontDoorInitializer frontDoor = channel.attr(FRONT_DOOR).get();
@@ -32,6 +33,16 @@ public final class NextRequest {
                 alreadyRead.release();
             }
             channel.close();
+            return false;
+        }
+        if (io.isthmus.core.drain.InFlight.isDraining(channel) && (alreadyRead == null || !alreadyRead.isReadable())) {
+            // Draining: no next request on this connection (the client's next one goes to another
+            // instance); FIN after the reply, as an idle keep-alive connection would end. A request
+            // already sent behind this one is still served.
+            if (alreadyRead != null) {
+                alreadyRead.release();
+            }
+            io.isthmus.core.http.LingeringClose.after(channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
             return false;
         }
         HeadReader reader = frontDoor.installHeadReader(channel, true);

@@ -106,6 +106,13 @@ public final class SocketBridge implements ConnectionHandler {
             refuseHttp(handoff, "invalid_subprotocol", HttpResponseStatus.BAD_REQUEST, "Invalid protocol selected");
             return;
         }
+        if (!io.isthmus.core.overload.Admission.admits(channel, metrics.protocol().protocol(),
+                io.isthmus.core.overload.Admission.Work.LINK)) {
+            // Memory is short (isthmus.limits.memory): 503 before the upgrade; live bridges carry on.
+            refuseHttp(handoff, "overloaded", HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "The gateway is short of memory; try again later");
+            return;
+        }
         InetAddress client = handoff.client().getAddress();
         if (!caps.tryAcquire(client)) {
             refuseHttp(handoff, "connection_limit_per_ip", HttpResponseStatus.TOO_MANY_REQUESTS,

@@ -29,9 +29,11 @@ public final class SignedTokens {
 
     private static final java.util.regex.Pattern COMPACT = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
 
-    private final JWSVerifier hs256;
-    private final JWSVerifier es256;
-    private final Duration skew;
+    /** The keys and leeway in force, swapped whole on a hot reload ({@link #adopt}). */
+    private record Keys(JWSVerifier hs256, JWSVerifier es256, Duration skew) {
+    }
+
+    private volatile Keys keys;
     private final Clock clock;
 
     /** Why a token was not accepted; {@code label} is a metric label. */
@@ -54,14 +56,19 @@ public final class SignedTokens {
 
     SignedTokens(JwtConfig config, Clock clock) {
         try {
-            this.hs256 = config.hs256Secret().isEmpty() ? null
+            JWSVerifier hs256 = config.hs256Secret().isEmpty() ? null
                     : new MACVerifier(config.hs256Secret().getBytes(StandardCharsets.UTF_8));
-            this.es256 = config.es256PublicKey().isEmpty() ? null : new ECDSAVerifier(ecKey(config.es256PublicKey()));
+            JWSVerifier es256 = config.es256PublicKey().isEmpty() ? null : new ECDSAVerifier(ecKey(config.es256PublicKey()));
+            this.keys = new Keys(hs256, es256, config.clockSkew());
         } catch (JOSEException e) {
             throw new IllegalArgumentException("jwt: " + e.getMessage(), e);
         }
-        this.skew = config.clockSkew();
         this.clock = clock;
+    }
+
+    /** Hot reload: tokens are verified with {@code next}'s keys and leeway from now on; open bridges stay. */
+    public void adopt(SignedTokens next) {
+        this.keys = next.keys;
     }
 
     /** Whether {@code token} has the shape of a compact JWS (three dot-separated parts). */
@@ -83,8 +90,10 @@ public final class SignedTokens {
         } catch (ParseException e) {
             throw new Invalid("bad_token", "Malformed token");
         }
+        Keys k = keys;
+        Duration skew = k.skew();
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
-        JWSVerifier verifier = JWSAlgorithm.HS256.equals(alg) ? hs256 : JWSAlgorithm.ES256.equals(alg) ? es256 : null;
+        JWSVerifier verifier = JWSAlgorithm.HS256.equals(alg) ? k.hs256() : JWSAlgorithm.ES256.equals(alg) ? k.es256() : null;
         if (verifier == null) {
             throw new Invalid("bad_token", "Token algorithm not accepted");
         }

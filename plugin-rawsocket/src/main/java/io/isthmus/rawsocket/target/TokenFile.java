@@ -72,6 +72,28 @@ public final class TokenFile {
         return true;
     }
 
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Hot reload, first phase: reads and parses the file now, changed or not, without using it; throws
+     * {@link java.io.UncheckedIOException} when it cannot be read. {@link #use} puts the result in force.
+     */
+    public Map<String, HostPort> readNow() {
+        try {
+            return parse(Files.readAllLines(file, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + " (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    /** Hot reload, second phase: these entries are in force from now on. */
+    public synchronized void use(Map<String, HostPort> next) {
+        entries = next;
+        LOG.info("token file {} loaded: {} entries", file, next.size());
+    }
+
     /** Parses TokenFile lines; a malformed line is skipped with a warning naming its number, not its content. */
     static Map<String, HostPort> parse(List<String> lines, String source) {
         Map<String, HostPort> map = new HashMap<>();

@@ -88,6 +88,12 @@ final class WispConnector {
             refuse(session, id, WispCloseReason.BLOCKED);
             return;
         }
+        if (!io.isthmus.core.overload.Admission.admits(session.parent(), WispRoute.PROTOCOL,
+                io.isthmus.core.overload.Admission.Work.STREAM)) {
+            // Memory is short (isthmus.limits.memory): the spec's "throttled"; the session's other streams go on.
+            refuse(session, id, WispCloseReason.THROTTLED);
+            return;
+        }
         boolean extended = options != null;
         WispStream stream = udp ? new WispUdpStream(session, id)
                 : new WispStream(session, id, WispStream.window(config), extended);

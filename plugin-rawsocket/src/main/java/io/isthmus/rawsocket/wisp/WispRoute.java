@@ -59,6 +59,11 @@ public final class WispRoute implements ConnectionHandler {
             refuse(handoff, HttpResponseStatus.NOT_FOUND, "wsproxy is disabled", "wsproxy_disabled");
             return;
         }
+        if (!io.isthmus.core.overload.Admission.admits(channel, PROTOCOL, io.isthmus.core.overload.Admission.Work.WEBSOCKET)) {
+            // Memory is short (isthmus.limits.memory): 503 before the upgrade; live sessions carry on.
+            refuse(handoff, HttpResponseStatus.SERVICE_UNAVAILABLE, "the gateway is short of memory; try again later", "overloaded");
+            return;
+        }
         InetAddress ip = handoff.client().getAddress();
         if (!server.acquire(ip)) {
             refuse(handoff, HttpResponseStatus.TOO_MANY_REQUESTS, "too many WebSockets from this address", "per_ip_limit");

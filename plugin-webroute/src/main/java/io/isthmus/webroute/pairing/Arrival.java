@@ -33,7 +33,9 @@ public sealed interface Arrival permits Arrival.Matched, Arrival.Parked, Arrival
         /** The connection ended before it could wait. */
         GONE,
         /** The gateway is draining and takes no new waiters. */
-        DRAINING;
+        DRAINING,
+        /** Memory is above its high mark and the gateway takes no new work ({@code isthmus.limits.memory}). */
+        OVERLOADED;
 
         /** The metric label. */
         public String label() {

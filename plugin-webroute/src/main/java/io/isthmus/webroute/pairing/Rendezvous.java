@@ -3,6 +3,7 @@ package io.isthmus.webroute.pairing;
 import io.isthmus.core.metrics.ProtocolMetrics;
 import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.http.PlainResponses;
+import io.isthmus.core.overload.Admission;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.core.splice.TcpEndpoint;
 import io.isthmus.webroute.handshake.Refusal;
@@ -76,7 +77,9 @@ public final class Rendezvous {
         TcpEndpoint endpoint = TcpEndpoint.adopt(channel, handoff.leftover(), holdLimit);
         Waiter waiter = new Waiter(request, role, endpoint, handoff.client());
         self[0] = waiter;
-        Arrival arrival = draining ? new Arrival.Refused(Arrival.Reason.DRAINING) : registry.arrive(waiter, rule);
+        Arrival arrival = draining ? new Arrival.Refused(Arrival.Reason.DRAINING)
+                : overloaded(channel, rule) ? new Arrival.Refused(Arrival.Reason.OVERLOADED)
+                : registry.arrive(waiter, rule);
         if (arrival instanceof Arrival.Matched matched) {
             matched.partner().leftWaiting();
             waiter.leftWaiting();
@@ -93,6 +96,14 @@ public final class Rendezvous {
             metrics.rejected(refused.reason().label());
         }
         return arrival;
+    }
+
+    /**
+     * Memory is short: a connection that could wait is new work and is refused. One that may only link with
+     * a waiter already there (a Remoted server's connect-back) completes admitted work and goes on.
+     */
+    private boolean overloaded(Channel channel, PairingRule rule) {
+        return rule.mayWait() && !Admission.admits(channel, metrics.protocol().protocol(), Admission.Work.WAIT);
     }
 
     /** The waiter's connection ended (closed, reset or half-closed) while it was still waiting. */

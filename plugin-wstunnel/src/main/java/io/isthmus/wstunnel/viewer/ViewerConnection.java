@@ -182,6 +182,12 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
             refuse("no_client", () -> io.isthmus.wstunnel.WstunnelHandler.noClient(channel));
             return;
         }
+        if (!io.isthmus.core.overload.Admission.admits(channel, io.isthmus.wstunnel.WstunnelPlugin.NAME,
+                io.isthmus.core.overload.Admission.Work.STREAM)) {
+            // Memory is short (isthmus.limits.memory): no new stream; the viewer gets Go's plain 503.
+            refuse("overloaded", () -> io.isthmus.wstunnel.WstunnelHandler.unavailable(channel));
+            return;
+        }
         Exchange ex = new Exchange(head);
         current = ex;
         ByteBuf rewritten = rewrite(head, target);
