@@ -49,6 +49,7 @@ class SoakTest {
         final LongAdder resets = new LongAdder();
         final LongAdder bytes = new LongAdder();
         final LongAdder failures = new LongAdder();
+        final LongAdder nanos = new LongAdder();
     }
 
     @Test
@@ -87,8 +88,10 @@ class SoakTest {
                         int size = 1 + (int) Math.exp(r.nextDouble() * Math.log(MAX_BYTES));
                         Tally t = tallies.get(p);
                         t.links.increment();
+                        long t0 = System.nanoTime();
                         try {
                             Outcome o = links.run(p, mode, size, seed);
+                            t.nanos.add(System.nanoTime() - t0);
                             t.bytes.add(o.bytes());
                             (o.completed() ? t.completed : t.resets).increment();
                         } catch (Exception | AssertionError e) {
@@ -131,7 +134,8 @@ class SoakTest {
                 bytes += t.bytes.sum();
                 resets += t.resets.sum();
                 perProtocol.append(' ').append(p.name().toLowerCase()).append('=').append(t.completed.sum())
-                        .append('/').append(t.links.sum());
+                        .append('/').append(t.links.sum())
+                        .append(" (").append(t.nanos.sum() / 1_000_000 / Math.max(1, t.links.sum())).append(" ms)");
             }
             String row = String.format(java.util.Locale.ROOT,
                     "| %s | %d s | %d | %d | %d | %s | 0 | %s (baseline %s) | %d (baseline %d) | %s |",
