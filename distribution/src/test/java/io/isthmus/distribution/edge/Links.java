@@ -74,6 +74,8 @@ final class Links implements AutoCloseable {
                   wisp { max-websockets-per-ip = 2000, egress.allow-cidrs = ["127.0.0.0/8"] }
                 }
                 isthmus.plugins.bare.egress.allow-cidrs = ["127.0.0.0/8"]
+                # Half-closed WebRoute links go on in the other direction (the default closes the pair).
+                isthmus.plugins.webroute.half-close = true
                 """.formatted(SERVER_KEY, CLIENT_KEY, WST_SECRET, services.echoPort()) + extra;
     }
 
