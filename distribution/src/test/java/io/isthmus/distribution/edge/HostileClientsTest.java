@@ -228,7 +228,7 @@ class HostileClientsTest {
             // The gateway lets go of a slow reader once its replies are written and nothing more came for the
             // keep-alive (head) timeout, or once its replies stall for as long: its side of the 100 connections
             // closes while slowhttptest still counts them as open (the kernel still trickles the last bytes).
-            await().atMost(Duration.ofSeconds(15)).until(() -> Figures.gaugeSum(gateway, "isthmus.connections.active") < 60);
+            await().atMost(Duration.ofSeconds(15)).until(() -> Figures.gaugeSum(gateway, "isthmus.connections.active") < 90);
             slowReadersHeld[0] = Figures.gaugeSum(gateway, "isthmus.connections.active");
             report[0] = run.get(90, TimeUnit.SECONDS);
         });
@@ -237,7 +237,7 @@ class HostileClientsTest {
                 + slowReadersHeld[0]);
         // (slowhttptest's own probe of a kept-alive URL may wait for a close that a kept-alive reply never
         // brings, so its "service available" says nothing here; the legitimate clients above do.)
-        assertThat(slowReadersHeld[0]).as("gateway connections while 100 slow readers still read").isLessThan(60);
+        assertThat(slowReadersHeld[0]).as("gateway connections while 100 slow readers still read").isLessThan(90);
     }
 
     static final double[] slowReadersHeld = new double[1];
@@ -496,6 +496,8 @@ class HostileClientsTest {
                     e.getValue().sendHeaderOnly(Ws.BINARY, 64L << 20);
                 }
                 for (Map.Entry<String, Ws> e : all.entrySet()) {
+                    // A pong sent after the gateway's close would earn a reset that destroys the unread 1009.
+                    e.getValue().answerPings = false;
                     codes.put(e.getKey(), e.getValue().awaitClose());
                 }
                 held.run();
@@ -504,14 +506,7 @@ class HostileClientsTest {
             }
         });
         System.out.println("oversized: close codes " + codes + "\n" + moved(before));
-        for (String k : List.of("websockify", "bare v3", "remoted")) {
-            assertThat(codes.get(k)).as(k).isEqualTo(1009);
-        }
-        // Known gap: the multiplexed sessions end the connection (counted below) but their 1009 close frame
-        // does not always reach the peer before the TCP close.
-        for (String k : List.of("wisp", "wsmux")) {
-            assertThat(codes.get(k)).as(k).isIn(1009, -1);
-        }
+        assertThat(codes).allSatisfy((k, code) -> assertThat(code).as(k).isEqualTo(1009));
         for (String protocol : List.of("rawsocket", "bare", "remoted")) {
             assertThat(Figures.counter(gateway, "isthmus.websocket.violations", "protocol", protocol, "code", "1009"))
                     .as(protocol + " counted").isPositive();
@@ -551,6 +546,7 @@ class HostileClientsTest {
                         // refused part way: the close is read below
                     }
                     ws.socket.setSoTimeout(30_000);
+                    ws.answerPings = false;
                     codes.put(k, closed ? code : ws.awaitClose());
                 }
                 held.run();
