@@ -52,13 +52,17 @@ public record BareConfig(
 
     /** WebSocket tunnels (v3 JSON handshake, v1/v2 raw tunnels). */
     public record WebSocketConfig(Duration connectMessageTimeout, Duration handshakeTimeout, Duration idleTimeout,
-                                  ByteSize maxFramePayload) {
+                                  ByteSize maxFramePayload, Duration pingInterval, Duration deadPeerTimeout) {
         public WebSocketConfig {
             require(positive(connectMessageTimeout), "connect-message-timeout", "must be positive");
             require(positive(handshakeTimeout), "handshake-timeout", "must be positive");
             require(positive(idleTimeout), "idle-timeout", "must be positive");
             require(maxFramePayload.bytes() >= 1024 && maxFramePayload.bytes() <= (64 << 20), "max-frame-payload",
                     "must be between 1k and 64m");
+            require(positive(pingInterval), "ping-interval", "must be positive");
+            require(deadPeerTimeout != null && !deadPeerTimeout.isNegative(), "dead-peer-timeout", "must be 0 or positive");
+            require(deadPeerTimeout.isZero() || deadPeerTimeout.compareTo(pingInterval) > 0, "dead-peer-timeout",
+                    "must exceed ping-interval (or be 0: never)");
         }
     }
 

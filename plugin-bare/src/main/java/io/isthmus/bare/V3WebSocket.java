@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.isthmus.core.http.RequestHead;
 import io.isthmus.core.http.WebSocketHandshake;
+import io.isthmus.core.http.WebSocketKeepalive;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.core.splice.SpliceOptions;
 import io.isthmus.core.splice.WebSocketEndpoint;
@@ -60,6 +61,10 @@ final class V3WebSocket {
         }
         int maxPayload = server.config().websocket().maxFramePayload().toIntBytes();
         WebSocketHandshake.complete(client, h.head(), null, maxPayload);
+        // Dead-peer detection for the whole tunnel's life: a client that vanished stops holding its remote.
+        var ws = server.config().websocket();
+        WebSocketKeepalive.install(client, new WebSocketKeepalive(ws.pingInterval(), ws.deadPeerTimeout(),
+                alloc -> alloc.buffer(0), server.metrics().protocol()));
         ConnectReader reader = new ConnectReader(h.head());
         client.pipeline().addLast("bare-v3-connect", reader);
         ByteBuf leftover = h.leftover();

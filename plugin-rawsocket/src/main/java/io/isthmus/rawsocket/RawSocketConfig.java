@@ -26,6 +26,8 @@ public record RawSocketConfig(
         Duration connectTimeout,
         Duration idleTimeout,
         Duration closeTimeout,
+        Duration pingInterval,
+        Duration deadPeerTimeout,
         ByteSize holdLimit,
         ByteSize maxMessageSize,
         TokensConfig tokens,
@@ -50,6 +52,10 @@ public record RawSocketConfig(
         require(positive(idleTimeout), "idle-timeout", "must be positive");
         require(!closeTimeout.isNegative() && closeTimeout.compareTo(Duration.ofMinutes(1)) <= 0,
                 "close-timeout", "must be between 0 and 1m");
+        require(positive(pingInterval), "ping-interval", "must be positive");
+        require(deadPeerTimeout != null && !deadPeerTimeout.isNegative(), "dead-peer-timeout", "must be 0 or positive");
+        require(deadPeerTimeout.isZero() || deadPeerTimeout.compareTo(pingInterval) > 0, "dead-peer-timeout",
+                "must exceed ping-interval (or be 0: never)");
         require(holdLimit.bytes() >= 1024 && holdLimit.bytes() <= 16L << 20, "hold-limit", "must be between 1k and 16m");
         require(maxMessageSize.bytes() >= 1024 && maxMessageSize.bytes() <= 64L << 20, "max-message-size",
                 "must be between 1k and 64m");

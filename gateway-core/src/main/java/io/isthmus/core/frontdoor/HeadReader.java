@@ -76,7 +76,9 @@ final class HeadReader extends ChannelInboundHandlerAdapter {
         if (received == null) {
             received = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
         }
-        received.addComponent(true, data);
+        // Flattened: the bytes behind a request come back as a composite (NextRequest); nesting one per
+        // pipelined request made every byte access walk hundreds of levels.
+        received.addFlattenedComponents(true, data);
         RequestHeadParser.Result result = parser.offer(received);
         if (result instanceof RequestHeadParser.Parsed parsed) {
             handOn(ctx, parsed);

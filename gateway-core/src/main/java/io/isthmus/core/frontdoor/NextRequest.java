@@ -3,6 +3,7 @@ package io.isthmus.core.frontdoor;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
 
 /**
@@ -46,15 +47,50 @@ public final class NextRequest {
             return false;
         }
         HeadReader reader = frontDoor.installHeadReader(channel, true);
-        channel.config().setAutoRead(true);
-        if (alreadyRead != null) {
-            ChannelHandlerContext ctx = channel.pipeline().context(reader);
-            if (alreadyRead.isReadable()) {
-                reader.channelRead(ctx, alreadyRead);
-            } else {
+        if (alreadyRead == null || !alreadyRead.isReadable()) {
+            if (alreadyRead != null) {
                 alreadyRead.release();
             }
+            channel.config().setAutoRead(true);
+            return true;
         }
+        // A pipelined request: parsed in a task of its own, never inside the previous request's call chain
+        // (hundreds of pipelined requests nested the calls, and the buffers, hundreds deep: one connection
+        // pinned its event loop), and only once the replies so far have drained below the high-water mark
+        // (a client that sends requests but never reads replies must not make the gateway buffer them).
+        // Meanwhile nothing more is read, so no later byte overtakes these; a client that reads nothing for
+        // the keep-alive (head) timeout is closed by the reader's clock.
+        channel.config().setAutoRead(false);
+        ChannelHandlerContext ctx = channel.pipeline().context(reader);
+        channel.eventLoop().execute(() -> feedWhenWritable(channel, ctx, reader, alreadyRead));
         return true;
+    }
+
+    private static void feedWhenWritable(Channel channel, ChannelHandlerContext ctx, HeadReader reader, ByteBuf bytes) {
+        if (ctx.isRemoved() || !channel.isActive()) {
+            bytes.release();
+            return;
+        }
+        if (!channel.isWritable()) {
+            channel.pipeline().addBefore(ctx.name(), null, new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelWritabilityChanged(ChannelHandlerContext gate) {
+                    if (gate.channel().isWritable()) {
+                        gate.pipeline().remove(this);
+                        feedWhenWritable(channel, ctx, reader, bytes);
+                    }
+                    gate.fireChannelWritabilityChanged();
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext gate) {
+                    bytes.release();
+                    gate.fireChannelInactive();
+                }
+            });
+            return;
+        }
+        channel.config().setAutoRead(true);
+        reader.channelRead(ctx, bytes);
     }
 }

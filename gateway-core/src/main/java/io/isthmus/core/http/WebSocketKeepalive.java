@@ -5,8 +5,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -30,8 +32,13 @@ import java.util.function.Function;
  * sees raw inbound bytes, so a large frame arriving slowly keeps the peer alive too. It answers nothing
  * itself: the plugin's handler answers pings. Counted in {@code isthmus_websocket_pings_total{protocol}} and
  * {@code isthmus_websocket_dead_peers_total{protocol}}.
+ *
+ * <p>Sitting between encoder and decoder, it also sees the close frame the decoder sends when a peer breaks
+ * the frame rules (1009 frame too big, 1002 protocol error, 1007 bad UTF-8) and counts it in
+ * {@code isthmus_websocket_violations_total{protocol,code}}: such attacks are refused by Netty's decoder
+ * and would otherwise go uncounted.
  */
-public final class WebSocketKeepalive extends ChannelInboundHandlerAdapter {
+public final class WebSocketKeepalive extends ChannelDuplexHandler {
 
     public static final String NAME = "isthmus-ws-keepalive";
 
@@ -96,6 +103,19 @@ public final class WebSocketKeepalive extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastInbound = System.nanoTime();
         ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof CloseWebSocketFrame close) {
+            int code = close.statusCode();
+            if (code == 1002 || code == 1007 || code == 1009) {
+                metrics.counter("isthmus.websocket.violations", "code", Integer.toString(code),
+                        "WebSockets closed for breaking the frame rules (1009 too big, 1002 protocol error, 1007 bad UTF-8)")
+                        .increment();
+            }
+        }
+        ctx.write(msg, promise);
     }
 
     @Override

@@ -5,7 +5,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -28,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  * (and an aggregator when the protocol allows fragmented messages). The keepalive starts when it is added.
  */
 public abstract class MuxSession extends ChannelInboundHandlerAdapter {
+
+    /** How long a peer that broke the WebSocket rules has to answer our close frame. */
+    private static final Duration VIOLATION_CLOSE_GRACE = Duration.ofSeconds(1);
 
     protected final Channel parent;
     private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
@@ -341,6 +346,16 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException) {
+            // An oversized or malformed frame: the frame decoder sends its close frame (1009, 1002) and closes
+            // once it is out; closing here cut it off, and the peer saw a bare TCP close.
+            return;
+        }
+        if (cause instanceof TooLongFrameException) {
+            // A fragmented message beyond the aggregator's cap: RFC 6455's 1009, as for one oversized frame.
+            close(1009, "Message too big", VIOLATION_CLOSE_GRACE);
+            return;
+        }
         ctx.close();
     }
 

@@ -1,5 +1,6 @@
 package io.isthmus.core.mux;
 
+import io.isthmus.core.metrics.ProtocolMetrics;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -8,20 +9,29 @@ import java.util.concurrent.TimeUnit;
 /**
  * WebSocket pings with an empty payload at start and every {@code interval}; at each tick, a session that
  * has not answered the previous ping is aborted (websocktunnel's rule, §4: a dead peer goes after one
- * missed interval).
+ * missed interval). With a {@link ProtocolMetrics}, pings and dead peers are counted in the same meters as
+ * {@code io.isthmus.core.http.WebSocketKeepalive}'s ({@code isthmus_websocket_pings_total},
+ * {@code isthmus_websocket_dead_peers_total}), so every long-lived WebSocket reports them alike.
  */
 public final class PingKeepalive implements MuxKeepalive {
 
     private final Duration interval;
+    private final ProtocolMetrics metrics;
     private MuxSession session;
     private ScheduledFuture<?> timer;
     private boolean awaitingPong;
 
     public PingKeepalive(Duration interval) {
+        this(interval, null);
+    }
+
+    /** @param metrics counts pings and dead peers; null counts nothing */
+    public PingKeepalive(Duration interval, ProtocolMetrics metrics) {
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("ping interval must be positive");
         }
         this.interval = interval;
+        this.metrics = metrics;
     }
 
     @Override
@@ -34,6 +44,10 @@ public final class PingKeepalive implements MuxKeepalive {
 
     private void tick() {
         if (awaitingPong) {
+            if (metrics != null) {
+                metrics.counter("isthmus.websocket.dead.peers", "outcome", "closed",
+                        "WebSockets closed because nothing arrived for the dead-peer timeout").increment();
+            }
             session.peerDead();
             stop();
             return;
@@ -43,6 +57,10 @@ public final class PingKeepalive implements MuxKeepalive {
 
     private void ping() {
         awaitingPong = true;
+        if (metrics != null) {
+            metrics.counter("isthmus.websocket.pings", "direction", "sent",
+                    "Keepalive pings sent on WebSockets the gateway terminates").increment();
+        }
         session.sendControl(new PingWebSocketFrame());
     }
 

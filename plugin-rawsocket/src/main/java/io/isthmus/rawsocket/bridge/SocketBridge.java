@@ -6,6 +6,7 @@ import io.isthmus.core.egress.EgressRefusedException;
 import io.isthmus.core.http.PlainResponses;
 import io.isthmus.core.http.RequestHead;
 import io.isthmus.core.http.WebSocketHandshake;
+import io.isthmus.core.http.WebSocketKeepalive;
 import io.isthmus.core.spi.ConnectionHandler;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.core.splice.DatagramEndpoint;
@@ -147,6 +148,9 @@ public final class SocketBridge implements ConnectionHandler {
 
         WebSocketHandshake.complete(channel, head, subprotocol.token(), config.maxMessageSize().toIntBytes());
         installFrameHandlers(channel.pipeline(), subprotocol);
+        // A vanished browser must not hold its target for the whole idle timeout.
+        WebSocketKeepalive.install(channel, new WebSocketKeepalive(config.pingInterval(), config.deadPeerTimeout(),
+                alloc -> alloc.buffer(0), metrics.protocol()));
         WebSocketEndpoint ws = WebSocketEndpoint.adopt(channel, handoff.leftover(), config.holdLimit().toIntBytes(),
                 new WebSocketEndpoint.Settings(endpoint.datagram(), config.closeTimeout(), "Target closed"));
         metrics.protocol().handshake(subprotocol.name().toLowerCase(java.util.Locale.ROOT));

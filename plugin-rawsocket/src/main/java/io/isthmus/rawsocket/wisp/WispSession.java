@@ -33,7 +33,8 @@ public final class WispSession extends MuxSession {
     private ScheduledFuture<?> handshakeTimer;
 
     WispSession(Channel parent, WispServer server, WispConnector connector, boolean v2, WispPasswords passwords) {
-        super(parent, server.config().maxStreams(), new PingKeepalive(server.config().pingInterval()));
+        super(parent, server.config().maxStreams(),
+                new PingKeepalive(server.config().pingInterval(), server.metrics().protocol()));
         this.server = server;
         this.connector = connector;
         this.v2 = v2;

@@ -4,6 +4,7 @@ import io.isthmus.core.egress.EgressRefusedException;
 import io.isthmus.core.egress.EgressTarget;
 import io.isthmus.core.http.PlainResponses;
 import io.isthmus.core.http.WebSocketHandshake;
+import io.isthmus.core.http.WebSocketKeepalive;
 import io.isthmus.core.spi.Handoff;
 import io.isthmus.core.splice.SpliceOptions;
 import io.isthmus.core.splice.TcpEndpoint;
@@ -70,6 +71,9 @@ final class WsproxyRelay {
                     String offered = handoff.head().header("sec-websocket-protocol");
                     WebSocketHandshake.complete(client, handoff.head(), WispRoute.firstToken(offered),
                             config.maxMessage().toIntBytes());
+                    // The Wisp sessions' rule: dropped when nothing answered within one interval after a ping.
+                    WebSocketKeepalive.install(client, new WebSocketKeepalive(config.pingInterval(),
+                            config.pingInterval().multipliedBy(2), alloc -> alloc.buffer(0), server.metrics().protocol()));
                     WebSocketEndpoint ws = WebSocketEndpoint.adopt(client, handoff.leftover(), HOLD_LIMIT);
                     TcpEndpoint tcp = TcpEndpoint.adopt(upstream, null, HOLD_LIMIT);
                     server.splices().join(ws, tcp, SpliceOptions.of(WispRoute.PROTOCOL, config.idleTimeout()));

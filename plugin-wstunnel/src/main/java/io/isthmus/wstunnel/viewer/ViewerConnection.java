@@ -1,5 +1,6 @@
 package io.isthmus.wstunnel.viewer;
 
+import io.isthmus.core.frontdoor.NextRequest;
 import io.isthmus.core.frontdoor.RequestHeadParser;
 import io.isthmus.core.http.PlainResponses;
 import io.isthmus.core.http.RequestHead;
@@ -44,6 +45,8 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
     private CompositeByteBuf buffered;
     private Exchange current;
     private boolean closing;
+    /** The connection went back to the front door (a later request for another route). */
+    private boolean handedBack;
 
     private ViewerConnection(Channel channel, WstunnelContext ctx) {
         this.channel = channel;
@@ -133,6 +136,9 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void updateAutoRead() {
+        if (handedBack) {
+            return;
+        }
         boolean want = !closing && buffered != null && buffered.readableBytes() < HOLD_LIMIT
                 && (current == null || current.reading || current.requestDone);
         if (channel.isActive() && channel.config().isAutoRead() != want) {
@@ -147,6 +153,16 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
         RequestHeadParser parser = new RequestHeadParser(ctx.headLimits());
         RequestHeadParser.Result r = parser.offer(buffered);
         if (r instanceof RequestHeadParser.Parsed parsed) {
+            if (!parsed.head().target().startsWith(ctx.config().mount())) {
+                // A keep-alive connection (a proxy's pooled upstream, a browser) may carry a request for
+                // another route next: the front door routes it, head and all, as it did the first.
+                handedBack = true;
+                ByteBuf rest = buffered;
+                buffered = null;
+                channel.pipeline().remove(this);
+                NextRequest.read(channel, rest);
+                return;
+            }
             buffered.skipBytes(parsed.headLength());
             buffered.discardReadComponents();
             begin(parsed.head());

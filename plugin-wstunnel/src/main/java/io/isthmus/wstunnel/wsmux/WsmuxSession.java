@@ -185,6 +185,15 @@ public class WsmuxSession extends MuxSession {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException
+                || cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            events.malformed("websocket");  // answered with 1009 or 1002 by the session
+        }
+        super.exceptionCaught(ctx, cause);
+    }
+
+    @Override
     protected void onPeerDead() {
         events.peerDead();
     }
