@@ -376,18 +376,20 @@ def write(workdir, name, text):
 
 
 def gateway_conf(workdir, name, port, zero_copy, read_size, threads, extra=""):
-    """A gateway config: listen on `port`, admin on `port + 1`, shipped defaults plus `extra` lines."""
+    """A gateway config: listen on `port`, admin on `port + 1`, shipped defaults plus `extra` lines.
+    zero_copy: True, False or "auto" is written as isthmus.splice.zero-copy; None leaves the shipped default."""
+    zc = "" if zero_copy is None else "    zero-copy = %s\n" % (
+        zero_copy if isinstance(zero_copy, str) else ("true" if zero_copy else "false"))
     return write(workdir, name + ".conf", """isthmus {
   listen = "127.0.0.1:%d"
   admin.listen = "127.0.0.1:%d"
   event-loop-threads = %d
   logging.access-log = false
   splice {
-    zero-copy = %s
-    max-read-size = %s
+%s    max-read-size = %s
   }
 %s}
-""" % (port, port + 1, threads, "true" if zero_copy else "false", read_size, extra))
+""" % (port, port + 1, threads, zc, read_size, extra))
 
 
 def webroute_conf():
