@@ -443,6 +443,9 @@ class Gateway(Service):
                 modes[re.search(r'mode="([^"]+)"', key).group(1)] = int(value)
             if key.startswith("isthmus_zero_copy_fallbacks_total{") and 'protocol="%s"' % protocol in key:
                 modes["fallback:" + re.search(r'reason="([^"]+)"', key).group(1)] = int(value)
+            if key.startswith("isthmus_zero_copy_switches_total{") and 'protocol="%s"' % protocol in key:
+                # zero-copy = auto: links moved to the kernel path (to=splice) or back (to=copy)
+                modes["switched-to-" + re.search(r'to="([^"]+)"', key).group(1)] = int(value)
         return modes
 
     def jcmd(self, *command):

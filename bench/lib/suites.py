@@ -50,7 +50,11 @@ def latency(args, workdir, java, log):
         for name in gws:  # JIT warm-up of each gateway, not recorded
             run_measured(java.argv("pingpong", *targets[name], "--count", n, "--warmup", 0, "--size", size), workdir, timeout=120)
         for rnd in range(args.rounds):
-            for name, target in targets.items():
+            # The order rotates each round, so that no row always follows the same neighbour (a busy machine
+            # drifts within a round: with a fixed order, the last row paid for it every time).
+            order = list(targets.items())
+            order = order[rnd % len(order):] + order[:rnd % len(order)]
+            for name, target in order:
                 gw = gws.get(name)
                 other = OtherLoad()
                 before = gw.cpu() if gw else 0
