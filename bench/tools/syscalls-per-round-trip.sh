@@ -2,14 +2,17 @@
 # System calls of the gateway per 64-byte round trip through a WebRoute link: copy vs the default config
 # (zero-copy = auto). A count, not a time: it holds on a busy machine where latency percentiles do not.
 #   bench/tools/syscalls-per-round-trip.sh BENCH_WORKDIR   (a bench/run.sh latency work directory: it
-#   holds bench-classes/, BenchLoad compiled against the executable). Needs strace; ports 16110-16125.
-# Writes strace-{copy,auto}.txt (strace -c over every gateway thread during 5000 round trips) here.
+#   holds bench-classes/, BenchLoad compiled against the executable). Needs strace; ports 16110-16135.
+# Writes strace-{copy,auto,splice}.txt (strace -c over every gateway thread during 5000 round trips) here.
 set -u
 W=${1:?bench work directory}; ISTHMUS=${ISTHMUS:-$(cd "$(dirname "$0")/../.." && pwd)/distribution/target/isthmus}
 J="java -Xmx512m -XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled -cp $W/bench-classes:$ISTHMUS BenchLoad"
-for mode in copy auto; do
-  port=$([ $mode = copy ] && echo 16110 || echo 16120)
-  zc=$([ $mode = copy ] && echo "zero-copy = false" || echo "")
+for mode in copy auto splice; do
+  case $mode in
+    copy) port=16110; zc="zero-copy = false" ;;
+    auto) port=16120; zc="" ;;
+    splice) port=16130; zc="zero-copy = true" ;;
+  esac
   cat > gw-$mode.conf <<C
 isthmus {
   listen = "127.0.0.1:$port"
