@@ -79,7 +79,7 @@ row("Gateway", [
     panel("Links cut at the drain deadline (1h)", [(f'increase(isthmus_drain_aborted_total{{{SEL}}}[1h])', "{{instance}}")],
           w=4, kind="stat"),
     panel("Links started by mode", [(f'sum by (mode) (rate(isthmus_splices_total{{{SEL}}}[{RATE}]))', "{{mode}}")],
-          w=8, unit="ops", desc="copy (through the JVM) or splice (in the kernel)."),
+          w=8, unit="ops", desc="copy (through the JVM), splice (in the kernel from the first byte: zero-copy = true) or auto (the default: copy, the kernel path while bulk; isthmus_zero_copy_switches_total counts the moves)."),
     panel("Connections by protocol", [(f'sum by (protocol) (isthmus_connections_active{{{SEL}}})', "{{protocol}}")],
           desc="http: every accepted connection, before and after a protocol takes it."),
     panel("Live links by protocol", [(f'sum by (protocol) (isthmus_splices_active{{{SEL}}})', "{{protocol}}")]),
