@@ -386,8 +386,8 @@ public final class Splice {
                 if (!bulk) {
                     bulkRun = 0;
                 } else if (++bulkRun >= auto.bulkReads() && !kernelPaced()) {
+                    // Paces reading from here on when it starts; when refused, the copy path's check below does.
                     toKernel();
-                    return;
                 }
             }
             if (!to.isWritable() && !kernelPaced()) {
