@@ -376,18 +376,20 @@ def write(workdir, name, text):
 
 
 def gateway_conf(workdir, name, port, zero_copy, read_size, threads, extra=""):
-    """A gateway config: listen on `port`, admin on `port + 1`, shipped defaults plus `extra` lines."""
+    """A gateway config: listen on `port`, admin on `port + 1`, shipped defaults plus `extra` lines.
+    zero_copy: True, False or "auto" is written as isthmus.splice.zero-copy; None leaves the shipped default."""
+    zc = "" if zero_copy is None else "    zero-copy = %s\n" % (
+        zero_copy if isinstance(zero_copy, str) else ("true" if zero_copy else "false"))
     return write(workdir, name + ".conf", """isthmus {
   listen = "127.0.0.1:%d"
   admin.listen = "127.0.0.1:%d"
   event-loop-threads = %d
   logging.access-log = false
   splice {
-    zero-copy = %s
-    max-read-size = %s
+%s    max-read-size = %s
   }
 %s}
-""" % (port, port + 1, threads, "true" if zero_copy else "false", read_size, extra))
+""" % (port, port + 1, threads, zc, read_size, extra))
 
 
 def webroute_conf():
@@ -441,6 +443,9 @@ class Gateway(Service):
                 modes[re.search(r'mode="([^"]+)"', key).group(1)] = int(value)
             if key.startswith("isthmus_zero_copy_fallbacks_total{") and 'protocol="%s"' % protocol in key:
                 modes["fallback:" + re.search(r'reason="([^"]+)"', key).group(1)] = int(value)
+            if key.startswith("isthmus_zero_copy_switches_total{") and 'protocol="%s"' % protocol in key:
+                # zero-copy = auto: links moved to the kernel path (to=splice) or back (to=copy)
+                modes["switched-to-" + re.search(r'to="([^"]+)"', key).group(1)] = int(value)
         return modes
 
     def jcmd(self, *command):

@@ -28,24 +28,33 @@ def latency(args, workdir, java, log):
     WebRoute link (copy and splice gateways) to the same echo server, which holds the other leg."""
     conf = webroute_conf()
     echo_port, copy, splice = port(15601), "127.0.0.1:%d" % port(15610), "127.0.0.1:%d" % port(15620)
-    gws = {"isthmus-copy": Gateway("latency-gw-copy", args, workdir, port(15610), False, conf),
+    auto = "127.0.0.1:%d" % port(15630)
+    # isthmus-auto: the default config (zero-copy = auto), issue #16.
+    gws = {"isthmus-auto": Gateway("latency-gw-auto", args, workdir, port(15630), None, conf),
+           "isthmus-copy": Gateway("latency-gw-copy", args, workdir, port(15610), False, conf),
            "isthmus-splice": Gateway("latency-gw-splice", args, workdir, port(15620), True, conf)}
     services = list(gws.values())
     try:
         echo = Service("latency-echo", java.argv("echo", "--listen", echo_port,
                                                  "--webroute", copy, "/latency", "bench-latency-copy",
                                                  "--webroute", splice, "/latency", "bench-latency-splice",
+                                                 "--webroute", auto, "/latency", "bench-latency-auto",
                                                  heap="256m"), workdir, ready_port=echo_port)
         services.append(echo)
         targets = {"direct": ["--direct", echo_port],
                    "isthmus-copy": ["--webroute", copy, "/latency", "bench-latency-copy"],
-                   "isthmus-splice": ["--webroute", splice, "/latency", "bench-latency-splice"]}
+                   "isthmus-splice": ["--webroute", splice, "/latency", "bench-latency-splice"],
+                   "isthmus-auto": ["--webroute", auto, "/latency", "bench-latency-auto"]}
         results = {name: [] for name in targets}
         n, warm, size = args.latency_count, args.latency_warmup, args.latency_size
         for name in gws:  # JIT warm-up of each gateway, not recorded
             run_measured(java.argv("pingpong", *targets[name], "--count", n, "--warmup", 0, "--size", size), workdir, timeout=120)
         for rnd in range(args.rounds):
-            for name, target in targets.items():
+            # The order rotates each round, so that no row always follows the same neighbour (a busy machine
+            # drifts within a round: with a fixed order, the last row paid for it every time).
+            order = list(targets.items())
+            order = order[rnd % len(order):] + order[:rnd % len(order)]
+            for name, target in order:
                 gw = gws.get(name)
                 other = OtherLoad()
                 before = gw.cpu() if gw else 0

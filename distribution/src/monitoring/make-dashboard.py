@@ -16,8 +16,9 @@ PROTOCOLS = [
     ("webroute", "WebRoute", "pairing"),
     ("remoted", "Remoted API", "pairing"),
     ("bare", "TompHTTP Bare", "egress"),
-    ("wstunnel", "websocktunnel", "egress"),
-    ("rawsocket", "Raw sockets (websockify, Wisp)", "egress"),
+    ("wstunnel", "websocktunnel", "sessions"),
+    ("rawsocket", "Raw sockets (websockify, wsproxy paths, UDP)", "egress"),
+    ("wisp", "Wisp (in plugin-rawsocket)", "egress"),
 ]
 
 panels = []
@@ -78,7 +79,7 @@ row("Gateway", [
     panel("Links cut at the drain deadline (1h)", [(f'increase(isthmus_drain_aborted_total{{{SEL}}}[1h])', "{{instance}}")],
           w=4, kind="stat"),
     panel("Links started by mode", [(f'sum by (mode) (rate(isthmus_splices_total{{{SEL}}}[{RATE}]))', "{{mode}}")],
-          w=8, unit="ops", desc="copy (through the JVM) or splice (in the kernel)."),
+          w=8, unit="ops", desc="copy (through the JVM), splice (in the kernel from the first byte: zero-copy = true) or auto (the default: copy, the kernel path while bulk; isthmus_zero_copy_switches_total counts the moves)."),
     panel("Connections by protocol", [(f'sum by (protocol) (isthmus_connections_active{{{SEL}}})', "{{protocol}}")],
           desc="http: every accepted connection, before and after a protocol takes it."),
     panel("Live links by protocol", [(f'sum by (protocol) (isthmus_splices_active{{{SEL}}})', "{{protocol}}")]),
@@ -101,6 +102,17 @@ row("Front door (http)", [
 ])
 
 
+def bare_cells(p):
+    """Bare is HTTP requests and WebSocket tunnels, not handshakes: its own counters, by outcome, stand there."""
+    return [
+        panel("Requests/s by outcome", [(f'sum by (outcome) (rate(isthmus_bare_requests_total{{{p}}}[{RATE}]))', "{{outcome}}")],
+              unit="ops", desc="ok, or the Bare error code in lower case (impl_forbidden_remote: the egress policy)."),
+        panel("WebSocket tunnels/s by outcome",
+              [(f'sum by (outcome) (rate(isthmus_bare_websockets_total{{{p}}}[{RATE}]))', "{{outcome}}")],
+              unit="ops", desc="open, or why the tunnel did not open (remote_refused: the egress policy)."),
+    ]
+
+
 def protocol_row(proto, title, kind):
     p = f'{SEL}, protocol="{proto}"'
     cells = [
@@ -109,10 +121,12 @@ def protocol_row(proto, title, kind):
         panel("Links/s", [(f'sum(rate(isthmus_splices_total{{{p}}}[{RATE}]))', "links")], unit="ops"),
         panel("Bytes/s each way", [(f'sum by (direction) (rate(isthmus_spliced_bytes_total{{{p}}}[{RATE}]))', "{{direction}}")],
               unit="Bps", desc="upstream: from the side that asked (A) to the side it reaches (B)."),
+    ] + (bare_cells(p) if proto == "bare" else [
         panel("Handshakes/s by outcome", [(f'sum by (outcome) (rate(isthmus_handshakes_total{{{p}}}[{RATE}]))', "{{outcome}}")],
               unit="ops"),
         panel("Refusals/s by reason", [(f'sum by (reason) (rate(isthmus_rejections_total{{{p}}}[{RATE}]))', "{{reason}}")],
               unit="ops"),
+    ]) + [
         panel("Mean link lifetime", [(f'sum(rate(isthmus_splice_duration_seconds_sum{{{p}}}[{RATE}])) / '
                                       f'sum(rate(isthmus_splice_duration_seconds_count{{{p}}}[{RATE}]))', "mean")],
               unit="s", desc="Of the links that ended in the interval."),
@@ -122,6 +136,12 @@ def protocol_row(proto, title, kind):
                            [(f'sum(isthmus_webroute_waiting{{{p}}})', "waiting"),
                             (f'max(isthmus_webroute_waiting_limit{{{p}}})', "max-waiting")],
                            desc="Arrivals past max-waiting get 503 (waiting_full); the IsthmusWaitingNearCap alert fires at 80%."))
+    elif kind == "sessions":
+        # websocktunnel never dials out (its clients dial in), so its own gauges stand where egress would.
+        cells.append(panel("Client sessions and open streams",
+                           [(f'sum(isthmus_wstunnel_sessions{{{SEL}}})', "sessions"),
+                            (f'sum(isthmus_wstunnel_streams_open{{{SEL}}})', "streams")],
+                           desc="Registered clients, and viewer requests or WebSockets in flight through them."))
     else:
         cells.append(panel("Egress refusals/s by reason",
                            [(f'sum by (reason) (rate(isthmus_egress_refusals_total{{{p}}}[{RATE}]))', "{{reason}}")],

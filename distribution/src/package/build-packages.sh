@@ -47,7 +47,15 @@ else
   rm -rf "$runtime" "$target/runtime.stamp"
   # Not --compress: the package and tarball compress it better as a whole (26 MB with gzip, against 33 MB
   # for a zip-compressed image), and an uncompressed image starts faster.
-  "$jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --output "$runtime"
+  # --strip-debug also strips native debug symbols, with objcopy (binutils), which a fresh machine with only
+  # a JDK and Maven lacks (jlink then fails: 'Cannot run program "objcopy"'); there the Java debug attributes
+  # alone are stripped (Debian's native libraries come stripped already).
+  strip=--strip-debug
+  if ! command -v objcopy >/dev/null 2>&1; then
+    strip=--strip-java-debug-attributes
+    log "objcopy not found (binutils): stripping Java debug attributes only"
+  fi
+  "$jlink" --add-modules "$modules" "$strip" --no-header-files --no-man-pages --output "$runtime"
   printf '%s' "$stamp" > "$target/runtime.stamp"
   log "runtime: $(du -sh "$runtime" | cut -f1) in $runtime"
 fi

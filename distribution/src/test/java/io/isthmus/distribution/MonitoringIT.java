@@ -35,19 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
  * every dashboard panel's query and every vector selector of every alert returns series, and two alerts
  * really go off (a dead instance; waiting connections at max-waiting).
  *
- * <p>Pending: the protocols whose plugins do not emit meters yet ({@link #PENDING_PROTOCOLS}) and the
- * egress refusal counter (no shipped plugin dials out yet) are listed, not asserted. When those plugins
- * land, empty {@link #PENDING_PROTOCOLS} and {@link #PENDING_METRICS} and drive their traffic in
- * {@link TrafficMix}.
+ * <p>Every protocol's row is asserted: {@link TrafficMix} drives WebRoute, Remoted, Bare, websocktunnel,
+ * websockify and Wisp traffic, with refusals and egress refusals, so nothing is left pending.
  */
 @ExtendWith(LeakGuard.class)
 class MonitoringIT {
 
-    static final Set<String> PENDING_PROTOCOLS = Set.of("bare", "wstunnel", "rawsocket");
-    static final Set<String> PENDING_METRICS = Set.of("isthmus_egress_refusals_total");
-
     private static final Path MONITORING = Path.of("src/dist/monitoring");
-    private static final Pattern PROTOCOL = Pattern.compile("protocol=\"([a-z]+)\"");
     /** Metric names with their label matchers, as they appear in our queries. */
     private static final Pattern SELECTOR = Pattern.compile("\\b((?:isthmus|process|jvm|netty)_[a-z_]+|up)(\\{[^}]*})?");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -106,7 +100,7 @@ class MonitoringIT {
                 Set<String> alertSelectors = new LinkedHashSet<>();
                 alertRules.values().forEach(rule -> alertSelectors.addAll(selectors(rule.path("query").asText())));
 
-                // Pending or not, every name is one docs/METRICS.md documents: no typo waits for its plugin.
+                // Every name is one docs/METRICS.md documents.
                 String documented = Files.readString(Path.of("../docs/METRICS.md"));
                 for (String q : concat(panelQueries, alertSelectors)) {
                     for (String selector : selectors(q)) {
@@ -117,35 +111,30 @@ class MonitoringIT {
                     }
                 }
 
-                List<String> pending = new ArrayList<>();
-                List<String> asserted = new ArrayList<>();
-                for (String q : panelQueries) {
-                    (isPending(q) ? pending : asserted).add(q);
-                }
-                for (String s : alertSelectors) {
-                    (isPending(s) ? pending : asserted).add(s);
-                }
-                // Rates need two scrapes inside their window: wait until every asserted query has series.
+                List<String> asserted = concat(panelQueries, alertSelectors);
+                // Rates need two scrapes inside their window: wait until every query has series.
                 Map<String, Integer> missing = new LinkedHashMap<>();
-                await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                    missing.clear();
-                    for (String q : asserted) {
-                        int n = series(api, q);
-                        if (n == 0) {
-                            missing.put(q, n);
+                try {
+                    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        missing.clear();
+                        for (String q : asserted) {
+                            int n = series(api, q);
+                            if (n == 0) {
+                                missing.put(q, n);
+                            }
                         }
-                    }
-                    return missing.isEmpty();
-                });
-                assertThat(missing).as("queries without series").isEmpty();
+                        return missing.isEmpty();
+                    });
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    // Reported below, query by query.
+                }
+                assertThat(missing.keySet()).as("queries without series").isEmpty();
                 // Every alert expression as a whole is valid PromQL at run time (empty is fine: nothing is wrong).
                 for (JsonNode rule : alertRules.values()) {
                     assertThat(query(api, rule.path("query").asText()).path("status").asText()).isEqualTo("success");
                 }
-                System.out.printf("MonitoringIT: %d dashboard queries and %d alert selectors return series; pending "
-                        + "(plugins not emitting yet): %d%n", panelQueries.size() - countPending(panelQueries),
-                        alertSelectors.size() - countPending(alertSelectors), pending.size());
-                pending.forEach(q -> System.out.println("  pending: " + q));
+                System.out.printf("MonitoringIT: all %d dashboard queries and %d alert selectors return series%n",
+                        panelQueries.size(), alertSelectors.size());
 
                 // Two alerts go off for real: the dead target, and one waiter against max-waiting = 1.
                 await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -159,28 +148,10 @@ class MonitoringIT {
         }
     }
 
-    private static boolean isPending(String query) {
-        Matcher m = PROTOCOL.matcher(query);
-        while (m.find()) {
-            if (PENDING_PROTOCOLS.contains(m.group(1))) {
-                return true;
-            }
-        }
-        return PENDING_METRICS.stream().anyMatch(query::contains);
-    }
-
     private static List<String> concat(List<String> a, Set<String> b) {
         List<String> out = new ArrayList<>(a);
         out.addAll(b);
         return out;
-    }
-
-    private static int countPending(Iterable<String> queries) {
-        int n = 0;
-        for (String q : queries) {
-            n += isPending(q) ? 1 : 0;
-        }
-        return n;
     }
 
     /** Every panel target of the shipped dashboard, with Grafana's variables filled in. */

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * Real traffic on an in-process gateway with the shipped plugins, for the tests of what operators watch:
  * linked WebRoute pairs that have moved bytes both ways, one WebRoute client left waiting, and refusals
  * at the front door ({@code no_route}), in WebRoute ({@code missing_id}) and in Remoted ({@code invalid_key});
- * with {@link #SERVER_KEY} and {@link #CLIENT_KEY} configured, also one Remoted link (Remoted's Java SDK).
+ * with {@link #SERVER_KEY} and {@link #CLIENT_KEY} configured ({@link #config}), also one Remoted link
+ * (Remoted's Java SDK) and the other plugins' traffic ({@link PluginTraffic}: Bare, websocktunnel,
+ * websockify, Wisp).
  * Everything stays open (the pairs idle) until {@link #close}, so figures hold still while compared.
  */
 final class TrafficMix implements AutoCloseable {
@@ -30,10 +32,14 @@ final class TrafficMix implements AutoCloseable {
     static final String SERVER_KEY = "s3rverKeyForTheMonitoringTestsOnly000000000";
     static final String CLIENT_KEY = "c1ientKeyForTheMonitoringTestsOnly000000000";
 
-    /** Gateway config with Remoted keys, so that {@link #start} links a Remoted pair too. */
+    /**
+     * Gateway config with Remoted keys, so that {@link #start} links a Remoted pair too, and what the other
+     * plugins' traffic needs ({@link PluginTraffic#config}).
+     */
     static String config() {
         return "isthmus.plugins.remoted.server-keys = [\"" + SERVER_KEY + "\"]\n"
-                + "isthmus.plugins.remoted.client-keys = [\"" + CLIENT_KEY + "\"]\n";
+                + "isthmus.plugins.remoted.client-keys = [\"" + CLIENT_KEY + "\"]\n"
+                + PluginTraffic.config();
     }
 
     private final List<AutoCloseable> clients = new ArrayList<>();
@@ -83,6 +89,8 @@ final class TrafficMix implements AutoCloseable {
             await().atMost(Duration.ofSeconds(5)).until(() -> waiting(gateway) >= 1);
             if (remotedKeysSet(gateway)) {
                 mix.remotedLink(gateway);
+                // Bare, websocktunnel, websockify and Wisp: configured by the same config().
+                mix.clients.add(PluginTraffic.start(gateway));
             }
             refuse(gateway, "GET /no-such-route HTTP/1.1\r\nHost: gateway\r\n\r\n", "HTTP/1.1 404");
             refuse(gateway, "GET /status-demo HTTP/1.1\r\nHost: gateway\r\nConnection: Upgrade\r\nUpgrade: webroute\r\n"
@@ -91,6 +99,9 @@ final class TrafficMix implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             mix.close();
             throw e;
+        } catch (Exception e) {
+            mix.close();
+            throw new IOException(e);
         }
         TrafficMix done = new TrafficMix(pairs, up, down);
         done.clients.addAll(mix.clients);

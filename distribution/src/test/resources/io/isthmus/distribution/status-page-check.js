@@ -67,7 +67,7 @@
     const liveLinks = sum(metrics, (s) => s.name === 'isthmus_splices_active');
     results.push({ name: 'talkers-count-every-live-link', ok: talkerLinks === liveLinks, shown: talkerLinks, metrics: liveLinks });
     const rows = [...document.querySelectorAll('#protocols tbody tr td:first-child')].map((td) => td.textContent);
-    for (const p of ['http', 'webroute', 'remoted']) {
+    for (const p of ['http', 'webroute', 'remoted', 'bare', 'wstunnel', 'rawsocket', 'wisp']) {
       results.push({ name: 'row-' + p, ok: rows.includes(p) });
     }
     results.push({ name: 'state-ready', ok: document.getElementById('state').textContent === 'ready' });

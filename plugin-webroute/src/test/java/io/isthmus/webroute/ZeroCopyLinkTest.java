@@ -24,13 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A real WebRoute link asks the splice engine for zero-copy, so the operator's switch alone decides how
  * bytes move: with {@code isthmus.splice.zero-copy} on, a linked pair on epoll splices in the kernel, on
- * one event loop, bytes intact both ways, early bytes first; with it off, the same pair copies.
+ * one event loop, bytes intact both ways, early bytes first; with it off, the same pair copies; with
+ * {@code auto} (the default) it starts copying and its megabytes move it to the kernel path.
  */
 class ZeroCopyLinkTest {
 
     @ParameterizedTest(name = "zero-copy = {0}")
-    @ValueSource(booleans = {true, false})
-    void theConfigSwitchDecidesHowALinkMovesBytes(boolean zeroCopy) throws Exception {
+    @ValueSource(strings = {"true", "false", "auto"})
+    void theConfigSwitchDecidesHowALinkMovesBytes(String zeroCopy) throws Exception {
         assumeTrue(Epoll.isAvailable(), "zero-copy needs the epoll transport");
         try (Gateway gateway = TestGateways.start("isthmus.transport = epoll\nisthmus.event-loop-threads = 2\n"
                 + "isthmus.splice.zero-copy = " + zeroCopy + "\nisthmus.plugins.webroute.link-grace = 0\n")) {
@@ -46,7 +47,11 @@ class ZeroCopyLinkTest {
                     assertThat(readAscii(b, 127)).isEqualTo(OK101);
                     assertThat(readAscii(b, 8)).isEqualTo("early-a;");
                     Splice splice = gateway.splices().liveSplices().get(0);
-                    assertThat(splice.mode()).isEqualTo(zeroCopy ? Splice.SPLICE : Splice.COPY);
+                    assertThat(splice.mode()).isEqualTo(switch (zeroCopy) {
+                        case "true" -> Splice.SPLICE;
+                        case "auto" -> Splice.AUTO;
+                        default -> Splice.COPY;
+                    });
                     Channel ca = ((ChannelEndpoint) splice.a()).channel();
                     Channel cb = ((ChannelEndpoint) splice.b()).channel();
                     assertThat(cb.eventLoop()).as("both sides on one loop").isSameAs(ca.eventLoop());
@@ -65,6 +70,12 @@ class ZeroCopyLinkTest {
                     writer.join(10_000);
                     assertThat(splice.upstreamBytes()).isEqualTo(8L + up.length);
                     assertThat(splice.downstreamBytes()).isEqualTo(down.length);
+                    if (zeroCopy.equals("auto")) {
+                        var switches = gateway.metrics().registry().find("isthmus.zero.copy.switches")
+                                .tag("to", Splice.SPLICE).counter();
+                        assertThat(switches).as("3 MiB is bulk: the link moved to the kernel path").isNotNull();
+                        assertThat(switches.count()).isEqualTo(round + 1);
+                    }
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> gateway.splices().liveCount() == 0);
             }

@@ -85,8 +85,9 @@ public record GatewayConfig(
      */
     public record SpliceConfig(java.time.Duration idleTimeout, ByteSize lowWaterMark, ByteSize highWaterMark,
                                ByteSize minReadSize, ByteSize initialReadSize, ByteSize maxReadSize,
-                               boolean sameEventLoop, boolean zeroCopy, ByteSize zeroCopyChunk, ByteSize pipeSize,
-                               ByteSize pipeBudget, java.time.Duration closeFlushTimeout,
+                               boolean sameEventLoop, ZeroCopyMode zeroCopy, ByteSize zeroCopyChunk, ByteSize pipeSize,
+                               ByteSize pipeBudget, ByteSize autoBulkReadSize, int autoBulkReads,
+                               int autoInteractiveTurns, java.time.Duration closeFlushTimeout,
                                java.time.Duration lingerTimeout) {
         public SpliceConfig {
             require(!closeFlushTimeout.isNegative() && !closeFlushTimeout.isZero(), "close-flush-timeout", "must be positive");
@@ -101,6 +102,12 @@ public record GatewayConfig(
                     "must be between 64k and 1g");
             require(pipeSize.bytes() >= 4096 && pipeSize.bytes() <= 256L << 20, "pipe-size", "must be between 4k and 256m");
             require(pipeBudget.bytes() >= 0, "pipe-budget", "must not be negative");
+            require(zeroCopy != null, "zero-copy", "must be auto, true or false");
+            require(autoBulkReadSize.bytes() >= 1024 && autoBulkReadSize.bytes() <= maxReadSize.bytes(),
+                    "auto-bulk-read-size", "must be between 1k and max-read-size");
+            require(autoBulkReads >= 1 && autoBulkReads <= 1024, "auto-bulk-reads", "must be between 1 and 1024");
+            require(autoInteractiveTurns >= 0 && autoInteractiveTurns <= 1 << 20, "auto-interactive-turns",
+                    "must be between 0 (never back to copying) and 1048576");
         }
     }
 

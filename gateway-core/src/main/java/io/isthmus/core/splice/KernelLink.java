@@ -71,6 +71,10 @@ final class KernelLink {
     private final PipeDirection ba;
     private final Consumer<String> fallback;
     private final Runnable abort;
+    /** zero-copy = auto: when to go back to copying (null: never, zero-copy = true). */
+    private final AutoRule auto;
+    /** Told when the link goes back to copying because it turned interactive. */
+    private final Runnable wentInteractive;
     private final List<Runnable> afterHandBack = new ArrayList<>(1);
     private volatile State state = State.PREPARING;
     private SocketWatch watchA;
@@ -78,6 +82,10 @@ final class KernelLink {
     private ScheduledFuture<?> setupDeadline;
     private int pendingSteps;
     private boolean stepFailed;
+    /** Small, fully delivered turns in a row (zero-copy = auto). */
+    private int interactiveRun;
+    /** Why the link went back to copying allows a later link on the same pair (see {@link #mayReturn}). */
+    private boolean returnable;
 
     /**
      * {@code up} hears of bytes from {@code a} to {@code b}, {@code down} of the other way; {@code fallback}
@@ -85,6 +93,15 @@ final class KernelLink {
      */
     KernelLink(ChannelEndpoint a, ChannelEndpoint b, DirectionSink up, DirectionSink down, int turnBudget,
                Pipes pipes, Consumer<String> fallback, Runnable abort) {
+        this(a, b, up, down, turnBudget, pipes, fallback, abort, null, () -> { });
+    }
+
+    /**
+     * With {@code auto} (zero-copy = auto), the link also goes back to copying when the pair turns
+     * interactive, and then tells {@code wentInteractive}.
+     */
+    KernelLink(ChannelEndpoint a, ChannelEndpoint b, DirectionSink up, DirectionSink down, int turnBudget,
+               Pipes pipes, Consumer<String> fallback, Runnable abort, AutoRule auto, Runnable wentInteractive) {
         this.a = a;
         this.b = b;
         this.loop = (IoEventLoop) a.channel().eventLoop();
@@ -92,6 +109,8 @@ final class KernelLink {
         this.ba = new PipeDirection(socket(b), socket(a), turnBudget, pipes, down);
         this.fallback = fallback;
         this.abort = abort;
+        this.auto = auto;
+        this.wentInteractive = wentInteractive;
     }
 
     private static FileDescriptor socket(ChannelEndpoint e) {
@@ -111,6 +130,15 @@ final class KernelLink {
     /** Bytes the splice loop has taken from both sockets (any thread; exact on the event loop). */
     long kernelBytes() {
         return ab.moved() + ba.moved();
+    }
+
+    /**
+     * Once back on the copy path: whether the pair may take the kernel path again later (it went back
+     * because it turned interactive, or its set-up gave way without an error); not after an end of
+     * input, an error, a failed splice or a close.
+     */
+    boolean mayReturn() {
+        return state == State.COPYING && returnable;
     }
 
     /** Starts the set-up; call on the event loop once both endpoints are open with reading paused. */
@@ -143,6 +171,7 @@ final class KernelLink {
     private void setupTooSlow() {
         if (state == State.PREPARING) {
             fallback.accept("setup-timeout");
+            returnable = true;
             handBack();
         }
     }
@@ -167,6 +196,9 @@ final class KernelLink {
                 || !nothingQueued(a.channel()) || !nothingQueued(b.channel())) {
             if (stepFailed) {
                 fallback.accept("error");
+            } else {
+                // Bytes read while deregistering: this time the pair copies, and may try again later.
+                returnable = true;
             }
             state = State.COPYING;
             reRegisterAndResume(null, null);
@@ -217,15 +249,29 @@ final class KernelLink {
         PipeDirection outgoing = watch == watchA ? ab : ba;
         PipeDirection incoming = watch == watchA ? ba : ab;
         try {
-            if (ops.contains(EpollIoOps.EPOLLOUT) && !pump(incoming)) {
-                return;
+            boolean interactive = false;
+            if (ops.contains(EpollIoOps.EPOLLOUT)) {
+                if (!pump(incoming)) {
+                    return;
+                }
+                interactive = judgeTurn(incoming);
             }
-            if (ops.contains(EpollIoOps.EPOLLIN) && !pump(outgoing)) {
-                return;
+            if (ops.contains(EpollIoOps.EPOLLIN)) {
+                if (!pump(outgoing)) {
+                    return;
+                }
+                interactive |= judgeTurn(outgoing);
             }
             if (ops.contains(EpollIoOps.EPOLLRDHUP)) {
                 // The peer's FIN: the copy path reads what is left and passes the end on.
                 handBack();
+                return;
+            }
+            if (interactive) {
+                // Nothing is in either pipe that was not asked for: the copy path takes over from here.
+                returnable = true;
+                handBack();
+                wentInteractive.run();
                 return;
             }
             watchA.waitFor(ab.waitsForInput(), !ba.waitsForInput());
@@ -241,6 +287,24 @@ final class KernelLink {
             fallback.accept("error");
             handBack();
         }
+    }
+
+    /**
+     * zero-copy = auto: whether this turn completes a run of interactive ones. A turn that took less than
+     * a bulk read, found the source empty and delivered everything counts; a bulk turn ends the run; a turn
+     * that took nothing (only drained the pipe) or left bytes in the pipe changes nothing.
+     */
+    private boolean judgeTurn(PipeDirection direction) {
+        if (auto == null || auto.interactiveTurns() == 0) {
+            return false;
+        }
+        int taken = direction.lastTaken();
+        if (taken >= auto.bulkReadSize()) {
+            interactiveRun = 0;
+        } else if (taken > 0 && direction.drained()) {
+            interactiveRun++;
+        }
+        return interactiveRun >= auto.interactiveTurns();
     }
 
     private boolean pump(PipeDirection direction) throws PipeDirection.SocketFailed {

@@ -26,6 +26,8 @@ final class PipeDirection {
     private Pipes.Pipe pipe;
     private int inPipe;
     private boolean waitsForInput = true;
+    /** What the last {@link #pump} took from the source. */
+    private int lastTaken;
     /** Read from other threads by tests and metrics; written once per pump. */
     private volatile long moved;
 
@@ -60,6 +62,16 @@ final class PipeDirection {
         return waitsForInput;
     }
 
+    /** Bytes the last pump took from the source (0: it only drained the pipe, or found nothing). */
+    int lastTaken() {
+        return lastTaken;
+    }
+
+    /** After a pump: the source had no more and everything taken was delivered (an interactive message's turn). */
+    boolean drained() {
+        return inPipe == 0 && waitsForInput;
+    }
+
     /** Bytes this direction took from its source in the kernel. */
     long moved() {
         return moved;
@@ -86,6 +98,7 @@ final class PipeDirection {
      */
     boolean pump() throws SocketFailed {
         int taken = 0;
+        lastTaken = 0;
         for (;;) {
             if (inPipe > 0) {
                 int out = splice(pipe.readEnd(), target, inPipe, target);
@@ -119,6 +132,7 @@ final class PipeDirection {
             inPipe += in;
             pipe.filled(inPipe);
             taken += in;
+            lastTaken = taken;
             moved += in;
             sink.took(in);
         }

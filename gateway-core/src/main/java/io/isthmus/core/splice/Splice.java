@@ -36,6 +36,8 @@ public final class Splice {
     public static final String COPY = "copy";
     /** Bytes move socket to pipe to socket in the kernel. */
     public static final String SPLICE = "splice";
+    /** Copy while small messages flow, the kernel path while either direction carries bulk (zero-copy = auto). */
+    public static final String AUTO = "auto";
 
     private static final int A_INPUT_ENDED = 1;
     private static final int B_INPUT_ENDED = 2;
@@ -47,6 +49,8 @@ public final class Splice {
     private final ProtocolMetrics metrics;
     private final int zeroCopyChunk;
     private final Pipes pipes;
+    /** zero-copy = auto: when to switch; null when this splice copies throughout or splices from the start. */
+    private final AutoRule auto;
     private final Promise<SpliceResult> done;
     private final AtomicInteger state = new AtomicInteger();
     private final AtomicLong upstream = new AtomicLong();
@@ -59,18 +63,29 @@ public final class Splice {
     private Side down;
     /** The kernel path, when this splice took it; touched on the one event loop (set before it is started). */
     private volatile KernelLink link;
+    /** zero-copy = auto: the pair may still move to the kernel path (on the one event loop). */
+    private boolean autoArmed;
+    /** Kernel bytes of earlier links of this splice (zero-copy = auto moves back and forth). */
+    private volatile long earlierKernelBytes;
 
     /**
      * {@code zeroCopyChunk} is what one direction of the kernel path moves per turn of the event loop, or 0
      * when this splice must copy; {@code pipes} makes the kernel path's pipes.
      */
     Splice(Endpoint a, Endpoint b, SpliceOptions options, ProtocolMetrics metrics, int zeroCopyChunk, Pipes pipes) {
+        this(a, b, options, metrics, zeroCopyChunk, pipes, null);
+    }
+
+    /** With {@code auto}, the splice starts copying and takes the kernel path only while it carries bulk. */
+    Splice(Endpoint a, Endpoint b, SpliceOptions options, ProtocolMetrics metrics, int zeroCopyChunk, Pipes pipes,
+           AutoRule auto) {
         this.a = a;
         this.b = b;
         this.options = options;
         this.metrics = metrics;
         this.zeroCopyChunk = zeroCopyChunk;
         this.pipes = pipes;
+        this.auto = zeroCopyChunk > 0 ? auto : null;
         this.done = a.eventLoop().newPromise();
         metrics.spliceStarted();
     }
@@ -112,6 +127,16 @@ public final class Splice {
             openCopying();
             return;
         }
+        if (auto != null) {
+            // Copy until a direction carries bulk (Side.onData counts the reads); the sides are on one loop.
+            mode = AUTO;
+            countMode(AUTO);
+            a.open(up);
+            b.open(down);
+            // Armed once both are open: held bytes delivered by open() do not count as bulk reads.
+            autoArmed = true;
+            return;
+        }
         // On the one event loop of both channels from here on.
         ChannelEndpoint ca = (ChannelEndpoint) a;
         ChannelEndpoint cb = (ChannelEndpoint) b;
@@ -124,6 +149,52 @@ public final class Splice {
         if ((state.get() & FINISHED) == 0) {
             link.start();
         }
+    }
+
+    /**
+     * zero-copy = auto: a direction carried bulk. Called on the one event loop from a side's read, after
+     * its bytes were queued to the other side: both sides stop reading, and the kernel path starts once
+     * what is queued is flushed ({@link KernelLink#start}).
+     */
+    private void toKernel() {
+        if (!autoArmed || (state.get() & FINISHED) != 0) {
+            return;
+        }
+        KernelLink previous = link;
+        if (previous != null && !previous.mayReturn()) {
+            autoArmed = false;
+            return;
+        }
+        String refusal = KernelSplice.refusal(a, b);
+        if (refusal != null) {
+            // An end of input or a close: the copy path finishes the splice.
+            autoArmed = false;
+            return;
+        }
+        if (previous != null) {
+            earlierKernelBytes += previous.kernelBytes();
+        }
+        ChannelEndpoint ca = (ChannelEndpoint) a;
+        ChannelEndpoint cb = (ChannelEndpoint) b;
+        link = new KernelLink(ca, cb, up, down, zeroCopyChunk, pipes, this::zeroCopyFallback, this::abort, auto,
+                this::backToCopy);
+        switched(SPLICE);
+        up.bulkRun = 0;
+        down.bulkRun = 0;
+        ca.setReading(false);
+        cb.setReading(false);
+        link.start();
+    }
+
+    /** zero-copy = auto: the kernel path handed the pair back because it turned interactive. */
+    private void backToCopy() {
+        switched(COPY);
+    }
+
+    private void switched(String to) {
+        metrics.counter("isthmus.zero.copy.switches", "to", to,
+                "zero-copy = auto: links moved to the kernel path (to=splice, bulk) or back (to=copy, interactive)")
+                .increment();
     }
 
     private void countMode(String used) {
@@ -148,7 +219,10 @@ public final class Splice {
         return options;
     }
 
-    /** {@link #COPY} or {@link #SPLICE}: how bytes move (decided when the splice opens, so copy until then). */
+    /**
+     * {@link #COPY}, {@link #SPLICE} or {@link #AUTO}: how bytes move (decided when the splice opens, so copy
+     * until then); {@link #splicingInKernel()} says where an auto splice is right now.
+     */
     public String mode() {
         return mode;
     }
@@ -169,7 +243,7 @@ public final class Splice {
     /** Bytes (both ways) that moved socket to pipe to socket, never through the JVM. */
     long kernelBytes() {
         KernelLink l = link;
-        return l == null ? 0 : l.kernelBytes();
+        return earlierKernelBytes + (l == null ? 0 : l.kernelBytes());
     }
 
     /** Whether the kernel path serves both sockets right now (set up, and not yet handed back). */
@@ -254,6 +328,8 @@ public final class Splice {
         private final Counter counter;
         /** Counts bytes once the target's transport has taken them. */
         private final java.util.function.IntConsumer delivered;
+        /** zero-copy = auto: bulk reads in a row from {@code from} (on the one event loop). */
+        int bulkRun;
 
         Side(Endpoint from, Endpoint to, int inputEndedBit, AtomicLong moved, Counter counter) {
             this.from = from;
@@ -304,7 +380,16 @@ public final class Splice {
                 return;
             }
             lastActivityNanos = System.nanoTime();
+            boolean bulk = autoArmed && data.readableBytes() >= auto.bulkReadSize();
             to.write(data, delivered);
+            if (autoArmed) {
+                if (!bulk) {
+                    bulkRun = 0;
+                } else if (++bulkRun >= auto.bulkReads() && !kernelPaced()) {
+                    // Paces reading from here on when it starts; when refused, the copy path's check below does.
+                    toKernel();
+                }
+            }
             if (!to.isWritable() && !kernelPaced()) {
                 to.flush();
                 from.setReading(false);

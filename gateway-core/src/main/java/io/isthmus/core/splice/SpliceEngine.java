@@ -1,6 +1,7 @@
 package io.isthmus.core.splice;
 
 import io.isthmus.core.config.GatewayConfig.SpliceConfig;
+import io.isthmus.core.config.ZeroCopyMode;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.netty.channel.WriteBufferWaterMark;
 import java.util.List;
@@ -24,16 +25,21 @@ public final class SpliceEngine {
     private final Set<Splice> live = ConcurrentHashMap.newKeySet();
     /** Immutable, so every joined channel shares this one instance (a channel keeps a reference to it). */
     private final WriteBufferWaterMark marks;
-    /** Only with isthmus.splice.zero-copy on: JNA is bound only where pipes are grown. */
+    /** Only with isthmus.splice.zero-copy on or auto: JNA is bound only where pipes are grown. */
     private final Pipes pipes;
+    /** With isthmus.splice.zero-copy = auto: when links move between copying and the kernel path. */
+    private final AutoRule auto;
 
     public SpliceEngine(SpliceConfig config, GatewayMetrics metrics, boolean accessLog) {
         this.config = config;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.marks = new WriteBufferWaterMark(config.lowWaterMark().toIntBytes(), config.highWaterMark().toIntBytes());
-        this.pipes = config.zeroCopy()
+        this.pipes = config.zeroCopy().enabled()
                 ? new Pipes(config.pipeSize().toIntBytes(), config.pipeBudget().bytes(), metrics.registry())
+                : null;
+        this.auto = config.zeroCopy() == ZeroCopyMode.AUTO
+                ? new AutoRule(config.autoBulkReadSize().toIntBytes(), config.autoBulkReads(), config.autoInteractiveTurns())
                 : null;
     }
 
@@ -49,8 +55,8 @@ public final class SpliceEngine {
      * <p>When {@code b} is a channel on another event loop than {@code a}, {@code b}'s channel moves to {@code a}'s loop
      * ({@code isthmus.splice.same-event-loop}) before anything flows: afterwards touch {@code b} only through
      * its channel or endpoint, which follow the move, never through a loop or context captured before. With
-     * {@link SpliceOptions#zeroCopy()} and {@code isthmus.splice.zero-copy} both on, plain TCP pairs on the
-     * epoll transport move bytes inside the kernel; see {@link Splice#mode()}.
+     * {@link SpliceOptions#zeroCopy()} asked for and {@code isthmus.splice.zero-copy} on (or auto, while they
+     * carry bulk), plain TCP pairs on the epoll transport move bytes inside the kernel; see {@link Splice#mode()}.
      */
     public Splice join(Endpoint a, Endpoint b, SpliceOptions options) {
         for (Endpoint e : new Endpoint[] {a, b}) {
@@ -59,8 +65,8 @@ public final class SpliceEngine {
                 ce.closeBounds(config.closeFlushTimeout(), config.lingerTimeout());
             }
         }
-        int zeroCopyChunk = config.zeroCopy() && options.zeroCopy() ? config.zeroCopyChunk().toIntBytes() : 0;
-        Splice splice = new Splice(a, b, options, metrics.protocol(options.protocol()), zeroCopyChunk, pipes);
+        int zeroCopyChunk = config.zeroCopy().enabled() && options.zeroCopy() ? config.zeroCopyChunk().toIntBytes() : 0;
+        Splice splice = new Splice(a, b, options, metrics.protocol(options.protocol()), zeroCopyChunk, pipes, auto);
         live.add(splice);
         splice.completion().addListener(f -> {
             live.remove(splice);

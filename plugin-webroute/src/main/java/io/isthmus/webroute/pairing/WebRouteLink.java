@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 101 goes out alone, to the newer side first, and the bytes either side sent early stay held by its
  * endpoint until both 101s are flushed and the grace has passed.
  *
- * <p>Links ask for zero-copy: {@code isthmus.splice.zero-copy} decides (off by default).
+ * <p>Links ask for zero-copy: {@code isthmus.splice.zero-copy} decides (auto by default: the kernel path while bulk).
  */
 public final class WebRouteLink {
 
