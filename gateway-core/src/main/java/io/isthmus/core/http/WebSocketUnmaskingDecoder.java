@@ -32,6 +32,8 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
 
     public WebSocketUnmaskingDecoder(WebSocketDecoderConfig config) {
         super(config);
+        // Joining reads without copying them: every payload byte is copied once, by the unmasking pass.
+        setCumulator(COMPOSITE_CUMULATOR);
         this.maxFramePayload = config.maxFramePayloadLength();
     }
 
@@ -90,31 +92,40 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
         }
     }
 
-    /** Reads {@code length} payload bytes, unmasked, into a new buffer: one pass, eight bytes at a time. */
+    /**
+     * Reads {@code length} payload bytes, unmasked, into a new buffer: one pass, eight bytes at a time, over
+     * each piece of the read buffer (the cumulation is composite, so reads are joined without a copy).
+     */
     private static ByteBuf unmaskCopy(ChannelHandlerContext ctx, ByteBuf in, int length, int maskLE) {
-        ByteBuf payload = ctx.alloc().buffer(length);
+        ByteBuf payload = ctx.alloc().directBuffer(length);
         if (length == 0) {
             return payload;
         }
-        int from = in.readerIndex();
-        if (in.nioBufferCount() != 1 || payload.nioBufferCount() != 1) {
+        if (payload.nioBufferCount() != 1) {
+            int from = in.readerIndex();
             for (int i = 0; i < length; i++) {
                 payload.writeByte(in.getByte(from + i) ^ (maskLE >>> ((i & 3) << 3)));
             }
             in.skipBytes(length);
             return payload;
         }
-        ByteBuffer src = in.internalNioBuffer(from, length).slice().order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer dst = payload.internalNioBuffer(payload.writerIndex(), length).slice().order(ByteOrder.LITTLE_ENDIAN);
-        long mask = (maskLE & 0xffffffffL) | ((long) maskLE << 32);
-        int i = 0;
-        for (int end = length - 7; i < end; i += 8) {
-            dst.putLong(i, src.getLong(i) ^ mask);
+        ByteBuffer dst = payload.internalNioBuffer(0, length).slice().order(ByteOrder.LITTLE_ENDIAN);
+        int done = 0;
+        for (ByteBuffer piece : in.nioBuffers(in.readerIndex(), length)) {
+            ByteBuffer src = piece.slice().order(ByteOrder.LITTLE_ENDIAN);
+            int n = src.remaining();
+            int m = Integer.rotateRight(maskLE, (done & 3) << 3);
+            long mask = (m & 0xffffffffL) | ((long) m << 32);
+            int i = 0;
+            for (int end = n - 7; i < end; i += 8) {
+                dst.putLong(done + i, src.getLong(i) ^ mask);
+            }
+            for (; i < n; i++) {
+                dst.put(done + i, (byte) (src.get(i) ^ (m >>> ((i & 3) << 3))));
+            }
+            done += n;
         }
-        for (; i < length; i++) {
-            dst.put(i, (byte) (src.get(i) ^ (maskLE >>> ((i & 3) << 3))));
-        }
-        payload.writerIndex(payload.writerIndex() + length);
+        payload.writerIndex(length);
         in.skipBytes(length);
         return payload;
     }
