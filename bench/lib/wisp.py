@@ -87,7 +87,11 @@ def wisp(args, workdir, log, profiles):
                         log("round %d wisp %-8s %-8s %2d stream(s): %7.1f MiB/s  %.2f CPU-s/GB  (other load %.2f cores)" % (
                             rnd + 1, name, direction, streams, row["mib_s"], row["cpu_s_per_gb"] or 0, row["other_cores"]))
             for name in SERVERS:
+                if profiled and name == "isthmus":
+                    gw.start_profile(workdir, "open")
                 row = measure(name, "open", OPEN_IN_FLIGHT, args.seconds)
+                if profiled and name == "isthmus":
+                    profiles.append(("wisp open (streams/s)", gw.stop_profile()))
                 results["open"].setdefault(name, []).append(row)
                 log("round %d wisp %-8s open: %7.0f streams/s (%d failed)" % (rnd + 1, name, row["opened_per_s"], row["failed"]))
         return results
