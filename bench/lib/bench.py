@@ -18,6 +18,9 @@ Suites, all on loopback, every load bounded in count and time:
   rawsocket   the raw-socket bridge's websockify endpoint vs Debian's websockify on the same target with the
               same C client (bench/c/wsload.c): one-way bulk MiB/s and relay CPU-s/GB, 1 and 10 streams,
               and small-message round trips (bench/lib/rawsocket.py)
+  wisp        the Wisp endpoint vs the npm wisp-js 0.5.0 server with the same load client (bench/wisp/WispLoad.java):
+              MiB/s and server CPU-s/GB, 1 and 10 streams on one WebSocket, both directions, and streams opened
+              per second (bench/lib/wisp.py)
 
 Positional arguments name throughput scenarios and/or suites; none means the default set (every suite,
 the default throughput scenarios); `all` adds the probe scenarios. Stdlib only.
@@ -37,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suites  # noqa: E402
 import bare  # noqa: E402
 import rawsocket  # noqa: E402
+import wisp  # noqa: E402
 import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
                     compile_c, port, gateway_conf, profile_summary, settle_jit, wait_listening, wait_port, wait_quiet,
@@ -49,7 +53,7 @@ ISTHMUS = ["isthmus-auto", "isthmus-copy", "isthmus-splice", "isthmus-splice-64k
 DOCKS = ["isthmus-copy-docks", "isthmus-splice-docks"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
-SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare", "rawsocket"]
+SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare", "rawsocket", "wisp"]
 DESCRIPTIONS = {
     "direct": "direct (no relay)",
     "socat": "socat -b 131072 (a process per connection)",
@@ -479,7 +483,7 @@ def main():
                     help="JFR-profile the Isthmus gateways in the last round (costs throughput) and summarise the top frames")
     ap.add_argument("--out", default=os.path.join(BENCH, "results"))
     ap.add_argument("--port-offset", type=int, default=0, metavar="N",
-                    help="add N to every fixed port (15201-15911), so that two checkouts can run benches at once")
+                    help="add N to every fixed port (15201-15931), so that two checkouts can run benches at once")
     args = ap.parse_args()
     global IPERF_PORT
     common.PORT_OFFSET = args.port_offset
@@ -513,6 +517,10 @@ def main():
             if suite == "rawsocket":
                 out[suite] = rawsocket.rawsocket(args, workdir, log)
                 report += rawsocket.rawsocket_report(out[suite], args)
+                continue
+            if suite == "wisp":
+                out[suite] = wisp.wisp(args, workdir, log, profiles)
+                report += wisp.wisp_report(out[suite], args)
                 continue
             if java is None:
                 java = JavaTool(args, workdir)

@@ -1,9 +1,14 @@
-// A Wisp load client for bench/wisp/run.sh: one WebSocket, N TCP streams, each to a loopback target of
+// A Wisp load client for bench/run.sh wisp (bench/lib/wisp.py): one WebSocket, N TCP streams, each to a loopback target of
 // its own (run here too): "download" streams read what a source target writes as fast as it can, "upload"
-// streams send 64 KiB DATA packets within their CONTINUE credit to a sink target. Prints one line:
-// mode streams seconds bytes MiB/s streams_opened_per_s.
+// streams send 64 KiB DATA packets within their CONTINUE credit to a sink target. Prints MEASURING when
+// the streams are open and the measured seconds start (bench/lib/common.py run_measured starts the
+// server's CPU account there), then one JSON line {mode, streams, seconds, bytes, mib_s, opened_per_s}.
+// Driven by bench/lib/wisp.py (bench/run.sh wisp).
 //
-// usage: java WispLoad.java ws://127.0.0.1:PORT/path/ download|upload STREAMS SECONDS
+// Mode "open": STREAMS CONNECTs in flight to a target that writes one byte and closes; each CLOSE is
+// answered with a new CONNECT (a new stream id); reports streams opened (and closed) per second.
+//
+// usage: java WispLoad.java ws://127.0.0.1:PORT/path/ download|upload|open STREAMS SECONDS
 import java.io.*;
 import java.net.*;
 import java.nio.*;
@@ -17,6 +22,10 @@ public class WispLoad {
     public static void main(String[] args) throws Exception {
         URI uri = URI.create(args[0]);
         boolean download = args[1].equals("download");
+        if (args[1].equals("open")) {
+            openRate(uri, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            return;
+        }
         int streams = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
         AtomicLong sunk = new AtomicLong();
@@ -42,7 +51,6 @@ public class WispLoad {
         int buffer = ByteBuffer.wrap(first, 5, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
         long[] credit = new long[streams + 1];
         Object lock = new Object();
-        long t0 = System.nanoTime();
         for (int id = 1; id <= streams; id++) {
             credit[id] = buffer;
             ByteBuffer c = ByteBuffer.allocate(5 + 3 + 9).order(ByteOrder.LITTLE_ENDIAN);
@@ -76,7 +84,8 @@ public class WispLoad {
         });
         reader.setDaemon(true);
         reader.start();
-        long opened = System.nanoTime() - t0;
+        System.out.println("MEASURING");
+        System.out.flush();
         long measureStart = System.nanoTime();
         long end = measureStart + seconds * 1_000_000_000L;
         long startBytes = download ? received.get() : sunk.get();
@@ -121,11 +130,75 @@ public class WispLoad {
         long bytes = (download ? received.get() : sunk.get()) - startBytes;
         double secs = (System.nanoTime() - measureStart) / 1e9;
         stop.set(true);
-        System.out.printf(Locale.ROOT, "%s %d %.1f %d %.1f %.0f%n", args[1], streams, secs, bytes,
-                bytes / secs / (1 << 20), streams / (opened / 1e9));
+        System.out.printf(Locale.ROOT,
+                "{\"mode\":\"%s\",\"streams\":%d,\"seconds\":%.3f,\"bytes\":%d,\"mib_s\":%.1f}%n",
+                args[1], streams, secs, bytes, bytes / secs / (1 << 20));
         s.close();
         target.close();
         System.exit(0);
+    }
+
+    /** Streams opened per second: {@code inFlight} at a time, each to a target that writes a byte and closes. */
+    static void openRate(URI uri, int inFlight, int seconds) throws Exception {
+        ServerSocket target = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> {
+            while (!target.isClosed()) {
+                try (Socket c = target.accept()) {
+                    c.getOutputStream().write('x');
+                } catch (IOException e) {
+                    if (target.isClosed()) return;
+                }
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+        Socket s = new Socket(uri.getHost(), uri.getPort());
+        s.setTcpNoDelay(true);
+        OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+        out.write(("GET " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes());
+        out.flush();
+        readHead(in);
+        while (readFrame(in) == null) {
+            // v1: CONTINUE(0, buffer) first, maybe behind a ping
+        }
+        int next = 1;
+        for (; next <= inFlight; next++) {
+            writeFrame(out, connect(next, target.getLocalPort()));
+        }
+        out.flush();
+        long closed = 0, failed = 0, measured = 0;
+        long warmEnd = System.nanoTime() + 1_000_000_000L;
+        long start = 0, end = Long.MAX_VALUE;
+        while (System.nanoTime() < end) {
+            byte[] f = readFrame(in);
+            if (f == null || f.length < 6 || f[0] != 4) continue;
+            if (f[5] != 2) failed++;
+            closed++;
+            long now = System.nanoTime();
+            if (start == 0 && now >= warmEnd) {
+                start = now;
+                end = now + seconds * 1_000_000_000L;
+                measured = closed;
+                System.out.println("MEASURING");
+                System.out.flush();
+            }
+            writeFrame(out, connect(next++, target.getLocalPort()));
+            out.flush();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "{\"mode\":\"open\",\"streams\":%d,\"seconds\":%.3f,\"bytes\":0,\"opened\":%d,"
+                + "\"failed\":%d,\"opened_per_s\":%.0f}%n", inFlight, secs, closed - measured, failed, (closed - measured) / secs);
+        s.close();
+        target.close();
+        System.exit(0);
+    }
+
+    static byte[] connect(int id, int port) {
+        ByteBuffer c = ByteBuffer.allocate(5 + 3 + 9).order(ByteOrder.LITTLE_ENDIAN);
+        c.put((byte) 1).putInt(id).put((byte) 1).putShort((short) port).put("127.0.0.1".getBytes());
+        return c.array();
     }
 
     static void serve(ServerSocket target, boolean source, AtomicLong sunk) {

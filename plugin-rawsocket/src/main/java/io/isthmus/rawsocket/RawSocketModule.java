@@ -158,7 +158,14 @@ final class RawSocketModule extends AbstractModule {
         String path = config.path(config.demo().path());
         // The prefix without the slash, so that /sockets/demo is redirected to /sockets/demo/.
         return new Route(RawSocketPlugin.NAME, path.substring(0, path.length() - 1), RouteCondition.any(),
-                new DemoPage(path, config.path(config.websockify().path()), config.path(config.udp().path()), metrics.protocol()));
+                new DemoPage(path, config.path(config.websockify().path()), config.path(config.udp().path()),
+                        directSocketsScript(), metrics.protocol()));
+    }
+
+    /** Where the demo page's Direct Sockets tab imports the library from; empty when it is not served. */
+    private String directSocketsScript() {
+        var wisp = config.wisp();
+        return wisp.enabled() && wisp.directSockets() ? wisp.directSocketsScript() : "";
     }
 
     private String routePath(String endpointPath) {

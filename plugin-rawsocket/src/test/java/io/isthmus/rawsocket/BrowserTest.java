@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A real headless Chromium (Debian's, driven by playwright-core; rawsocket-browser.md §7) against the
  * gateway: the browser's own WebSocket for byte values, 4 MiB, banner then close, a refused target and a UDP
  * flow (from a page of another origin, allowed by allowed-origins), and the gateway's demo page checking
- * itself, with screenshots kept under target/artifacts.
+ * itself (both tabs: the bridge and Direct Sockets over Wisp), with screenshots kept under target/artifacts.
  */
 class BrowserTest {
 
@@ -75,6 +75,17 @@ class BrowserTest {
         String url = "http://127.0.0.1:" + gateway.address().getPort() + "/sockets/demo/#selftest";
         HeadlessChromium.PageReport report = HeadlessChromium.load(url, shot, Duration.ofSeconds(60));
         assertThat(report.ok()).as(report.toString()).isTrue();
+        assertThat(Files.size(shot)).isPositive();
+    }
+
+    @Test
+    void theDemoPagesDirectSocketsTabEchoesHalfClosesAndMapsRefusalAndIsKeptAsAScreenshot() throws Exception {
+        Path shot = Path.of("target/artifacts/rawsocket-demo-direct-sockets.png");
+        String url = "http://127.0.0.1:" + gateway.address().getPort() + "/sockets/demo/?host=127.0.0.1&tcp=" + targets.echo()
+                + "&udp=" + targets.udpEcho() + "&closed=" + LoopbackTargets.closedPort() + "#selftest-direct";
+        HeadlessChromium.PageReport report = HeadlessChromium.load(url, shot, Duration.ofSeconds(60));
+        assertThat(report.ok()).as(report.toString()).isTrue();
+        assertThat(report.e2e().path("results").size()).isEqualTo(4);
         assertThat(Files.size(shot)).isPositive();
     }
 }

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
@@ -106,7 +105,7 @@ public final class WebSocketHandshake {
         } else {
             p.addFirst(ENCODER, new WebSocket13FrameEncoder(false));
         }
-        p.addAfter(ENCODER, DECODER, new WebSocket13FrameDecoder(decoder));
+        p.addAfter(ENCODER, DECODER, new WebSocketUnmaskingDecoder(decoder));
         return written;
     }
 }

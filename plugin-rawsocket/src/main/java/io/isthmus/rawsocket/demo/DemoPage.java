@@ -14,8 +14,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Serves the demo page: one self-contained HTML file (script and style inline, no external assets) with the
- * bridge's paths filled in. GET or HEAD of the exact path; the path without its slash is redirected.
+ * Serves the demo page: one self-contained HTML file (script and style inline; its Direct Sockets tab imports
+ * the gateway's own {@code direct-sockets.js}) with the bridge's paths filled in. GET or HEAD of the exact path; the path without its slash is redirected.
  */
 public final class DemoPage implements ConnectionHandler {
 
@@ -23,10 +23,15 @@ public final class DemoPage implements ConnectionHandler {
     private final byte[] page;
     private final ProtocolMetrics metrics;
 
-    public DemoPage(String path, String websockifyPath, String udpPath, ProtocolMetrics metrics) {
+    /**
+     * @param directSocketsScript the path of {@code direct-sockets.js} for the Direct Sockets tab; empty when
+     *                            the gateway does not serve it (the tab then says so)
+     */
+    public DemoPage(String path, String websockifyPath, String udpPath, String directSocketsScript, ProtocolMetrics metrics) {
         this.path = path;
         this.metrics = metrics;
         this.page = load().replace("{{WEBSOCKIFY_PATH}}", websockifyPath).replace("{{UDP_PATH}}", udpPath)
+                .replace("{{DIRECT_SOCKETS_SCRIPT}}", directSocketsScript)
                 .getBytes(StandardCharsets.UTF_8);
     }
 
@@ -67,7 +72,7 @@ public final class DemoPage implements ConnectionHandler {
                 + "Content-Length: " + page.length + "\r\n"
                 + "Cache-Control: no-cache\r\n"
                 + "X-Content-Type-Options: nosniff\r\n"
-                + "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:\r\n"
+                + "Content-Security-Policy: default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:\r\n"
                 + "Connection: close\r\n\r\n";
         ByteBuf response = PlainResponses.bytes(handoff.channel().alloc(), head);
         if (method.equals("GET")) {

@@ -1,5 +1,6 @@
 package io.isthmus.rawsocket.wisp;
 
+import io.isthmus.core.egress.DialOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -12,6 +13,8 @@ import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The gateway's Wisp v2 extension for Direct Sockets ({@code 0xF1}, documented byte by byte in
@@ -84,16 +87,31 @@ public final class DirectSocketsExtension {
 
         static final Options NONE = new Options(null, null, null, null, null, null, null);
 
-        /** Applies the socket options to a connected channel: TCP's to TCP, buffer sizes to both kinds. */
+        /**
+         * What the dial itself must know: the address family ({@code dnsQueryType} 4 or 6; anything else is
+         * both) and the buffer sizes, set before connecting so that the TCP window scale follows them. The
+         * connect timeout stays with the connector, which answers it with 0x43.
+         */
+        DialOptions dialOptions() {
+            DialOptions.Family family = dnsQueryType == null ? DialOptions.Family.ANY : switch (dnsQueryType) {
+                case 4 -> DialOptions.Family.IPV4;
+                case 6 -> DialOptions.Family.IPV6;
+                default -> DialOptions.Family.ANY;
+            };
+            Map<ChannelOption<?>, Object> channel = new LinkedHashMap<>();
+            if (sendBufferSize != null) {
+                channel.put(ChannelOption.SO_SNDBUF, Math.min(sendBufferSize, MAX_BUFFER_SIZE));
+            }
+            if (receiveBufferSize != null) {
+                channel.put(ChannelOption.SO_RCVBUF, Math.min(receiveBufferSize, MAX_BUFFER_SIZE));
+            }
+            return new DialOptions(null, family, channel);
+        }
+
+        /** Applies TCP's socket options to a connected channel (buffer sizes were set by the dial). */
         void applyTo(Channel channel) {
             if (channel instanceof SocketChannel) {
                 applyTcp(channel);
-            }
-            if (sendBufferSize != null) {
-                channel.config().setOption(ChannelOption.SO_SNDBUF, Math.min(sendBufferSize, MAX_BUFFER_SIZE));
-            }
-            if (receiveBufferSize != null) {
-                channel.config().setOption(ChannelOption.SO_RCVBUF, Math.min(receiveBufferSize, MAX_BUFFER_SIZE));
             }
         }
 

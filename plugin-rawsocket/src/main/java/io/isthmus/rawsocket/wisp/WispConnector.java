@@ -1,5 +1,6 @@
 package io.isthmus.rawsocket.wisp;
 
+import io.isthmus.core.egress.DialOptions;
 import io.isthmus.core.egress.EgressTarget;
 import io.isthmus.core.mux.MuxCloseReason;
 import io.isthmus.core.mux.MuxStream;
@@ -102,9 +103,12 @@ final class WispConnector {
             return;
         }
         server.metrics().streamOpened(udp);
+        DialOptions dialOptions = extended ? options.dialOptions() : DialOptions.defaults();
         Future<? extends Channel> dial = udp
-                ? server.dialer().connectUdp(target, server.policy(), session.eventLoop(), NO_HANDLERS, server.metrics().protocol())
-                : server.dialer().connect(target, server.policy(), session.eventLoop(), NO_HANDLERS, server.metrics().protocol());
+                ? server.dialer().connectUdp(target, server.policy(), session.eventLoop(), NO_HANDLERS,
+                        server.metrics().protocol(), dialOptions)
+                : server.dialer().connect(target, server.policy(), session.eventLoop(), NO_HANDLERS,
+                        server.metrics().protocol(), dialOptions);
         ScheduledFuture<?> timeout = null;
         if (extended && options.connectTimeoutMillis() != null && options.connectTimeoutMillis() > 0) {
             timeout = session.eventLoop().schedule(() -> {

@@ -91,6 +91,17 @@ final class LoopbackServices implements AutoCloseable {
         return s.getLocalPort();
     }
 
+    /** Writes {@code banner} and closes, listening on {@code address} only (one address family). */
+    int tcpBannerOn(InetAddress address, String banner) throws IOException {
+        ServerSocket s = new ServerSocket(0, 50, address);
+        closeables.add(s);
+        serve(s, c -> {
+            c.getOutputStream().write(banner.getBytes());
+            c.getOutputStream().flush();
+        });
+        return s.getLocalPort();
+    }
+
     /** Accepts and never reads (its receive window fills up); holds the socket until the test ends. */
     int tcpSlow() throws IOException {
         ServerSocket s = listen();

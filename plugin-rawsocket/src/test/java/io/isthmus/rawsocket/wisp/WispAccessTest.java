@@ -8,7 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.TestGateways;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +39,12 @@ class WispAccessTest {
                   direct-sockets = false
                 }
                 """);
-        open = TestGateways.start("isthmus.plugins.rawsocket.wisp.egress.allow-cidrs = [\"127.0.0.0/8\"]");
+        open = TestGateways.start("""
+                isthmus.plugins.rawsocket.wisp.egress {
+                  allow-cidrs = ["127.0.0.0/8", "::1/128"]
+                  allow-hosts = ["localhost"]
+                }
+                """);
     }
 
     @AfterAll
@@ -155,6 +163,56 @@ class WispAccessTest {
         try (WispWire w = WispWire.v2(open.address(), "0100000000")) {
             w.send(hex("f1 01000000 01" + le16(half) + "0000" + ascii("127.0.0.1")));
             assertThat(w.readWithin(300)).isNull();
+        }
+    }
+
+    /** CONNECT_EX of a TCP stream with only the dnsQueryType option (4 or 6). */
+    private static byte[] connectFamily(int id, int port, int family, String host) {
+        return hex("f1" + le32(id) + "01" + le16(port) + le16(3) + "0501" + "0" + family + ascii(host));
+    }
+
+    /** The stream's first packet: OPENED's remote address, or "close:xx" with the CLOSE reason. */
+    private static String outcome(WispWire w, int id) throws Exception {
+        WispWire.Frame f = w.read();
+        assertThat(f.streamId()).isEqualTo(id);
+        if (f.type() == 0x04) {
+            return "close:" + String.format("%02x", f.body()[0]);
+        }
+        assertThat(f.type()).isEqualTo(0xf2);
+        byte[] body = f.body();
+        return new String(body, 5, body[4]);
+    }
+
+    @Test
+    void dnsQueryTypeDialsOnlyThatFamily() throws Exception {
+        boolean localhostHasV6 = Arrays.stream(InetAddress.getAllByName("localhost")).anyMatch(a -> a instanceof Inet6Address);
+        int four = services.tcpBannerOn(InetAddress.getByName("127.0.0.1"), "four");
+        int six = services.tcpBannerOn(InetAddress.getByName("::1"), "six");
+        try (WispWire w = WispWire.open(open.address(), "/sockets/wisp/", "Sec-WebSocket-Protocol: wisp-v2\r\n")) {
+            w.read();
+            w.send(hex("0500000000 0200 0100000000 f10100000001"));
+            assertThat(w.read().hex()).isEqualTo("030000000080000000");
+            // A listener on 127.0.0.1 only: IPv4 reaches it; IPv6 never does (no ::1 answer is 0x42, a
+            // refused ::1 is 0x44), though the same name without the option would.
+            w.send(connectFamily(1, four, 4, "localhost"));
+            assertThat(outcome(w, 1)).isEqualTo("127.0.0.1");
+            assertThat(w.read().hex()).isEqualTo("0201000000" + ascii("four"));
+            w.read(); // the target's close
+            int acceptedBefore = services.accepted.get();
+            w.send(connectFamily(2, four, 6, "localhost"));
+            assertThat(outcome(w, 2)).isIn("close:42", "close:44");
+            // A listener on ::1 only: the reverse.
+            w.send(connectFamily(3, six, 4, "localhost"));
+            assertThat(outcome(w, 3)).isIn("close:42", "close:44");
+            assertThat(services.accepted.get()).isEqualTo(acceptedBefore);
+            w.send(connectFamily(4, six, 6, "localhost"));
+            assertThat(outcome(w, 4)).isEqualTo(localhostHasV6 ? "::1" : "close:42");
+            // Address literals are held to the family too.
+            w.send(connectFamily(5, six, 4, "::1"));
+            assertThat(outcome(w, 5)).isEqualTo("close:42");
+            w.send(connectFamily(6, six, 6, "::1"));
+            assertThat(outcome(w, 6)).isEqualTo("::1");
+            assertThat(w.read().hex()).isEqualTo("0206000000" + ascii("six"));
         }
     }
 }

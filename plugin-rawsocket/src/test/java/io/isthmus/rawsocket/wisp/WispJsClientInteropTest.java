@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The real npm {@code @mercuryworkshop/wisp-js} 0.5.0 client, run by Node, against the gateway: v2 and v1,
  * TCP and UDP, 8 concurrent streams, flow control over 300 packets, a refused target (0x44) and, on a
- * gateway with the default egress policy, blocked loopback targets (0x48).
+ * gateway with the default egress policy, blocked loopback targets (0x48); and the wsproxy URL convention
+ * through the client's {@code WispWebSocket}, beside a plain WebSocket on both raw wsproxy paths.
  */
 class WispJsClientInteropTest {
 
@@ -34,6 +35,8 @@ class WispJsClientInteropTest {
                   egress.allow-cidrs = ["127.0.0.0/8"]
                   motd = "hello from isthmus"
                 }
+                isthmus.plugins.rawsocket.wsproxy.enabled = true
+                isthmus.plugins.rawsocket.egress.allow-cidrs = ["127.0.0.0/8"]
                 """);
         strict = TestGateways.start("");
     }
@@ -62,6 +65,22 @@ class WispJsClientInteropTest {
         System.out.println(run.lastLine());
         JsonNode report = new ObjectMapper().readTree(run.lastLine());
         assertThat(report.path("results").size()).as(run.toString()).isEqualTo(14);
+        for (JsonNode r : report.path("results")) {
+            assertThat(r.path("ok").asBoolean()).as(r.path("name").asText() + ": " + r.path("detail")).isTrue();
+        }
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+    }
+
+    @Test
+    void wsproxyUrlsWorkThroughWispWebSocketAndBothRawPaths() throws Exception {
+        String base = "ws://127.0.0.1:" + open.address().getPort();
+        NodeScripts.Run run = NodeScripts.run(script("wisp-js-wsproxy.cjs"),
+                List.of(wispUrl(open), base + "/sockets/ws/", Integer.toString(services.tcpEcho()),
+                        Integer.toString(services.tcpBanner("hello"))),
+                Map.of(), Duration.ofSeconds(60));
+        System.out.println(run.lastLine());
+        JsonNode report = new ObjectMapper().readTree(run.lastLine());
+        assertThat(report.path("results").size()).as(run.toString()).isEqualTo(6);
         for (JsonNode r : report.path("results")) {
             assertThat(r.path("ok").asBoolean()).as(r.path("name").asText() + ": " + r.path("detail")).isTrue();
         }

@@ -1,0 +1,144 @@
+"""The Wisp suite: Isthmus's Wisp endpoint against the npm @mercuryworkshop/wisp-js 0.5.0 server with the
+same load client (bench/wisp/WispLoad.java): one WebSocket carrying 1 or 10 TCP streams, `download` (each
+stream's loopback target writes as fast as it can, the client reads) and `upload` (the client sends 64 KiB
+DATA packets within CONTINUE credit, masked as a browser would, to a sink target); MiB/s and the server's
+CPU-seconds per GB moved. Then `open`: 32 CONNECTs in flight to a target that writes a byte and closes,
+each CLOSE answered with a new CONNECT: streams opened per second.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+
+from common import BENCH, ROOT, Gateway, OtherLoad, Pending, Service, last_json, port, run_measured
+
+SERVERS = ("isthmus", "wisp-js")
+DIRECTIONS = ("download", "upload")
+STREAMS = (1, 10)
+OPEN_IN_FLIGHT = 32
+
+
+def _load_tool(workdir):
+    classes = os.path.join(workdir, "wisp-load")
+    os.makedirs(classes, exist_ok=True)
+    done = subprocess.run(["javac", "-nowarn", "-d", classes, os.path.join(BENCH, "wisp", "WispLoad.java")],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise Pending("javac WispLoad.java failed: " + (done.stdout + done.stderr)[-400:])
+    return lambda url, mode, streams, seconds: ["java", "-Xmx512m", "-XX:+UseSerialGC", "-cp", classes, "WispLoad",
+                                                url, mode, str(streams), str(seconds)]
+
+
+def _reference(workdir, ref_port):
+    node = shutil.which("node")
+    modules = os.path.join(ROOT, "testing", "npm", "node_modules")
+    if not node:
+        raise Pending("node is not installed (Debian nodejs)")
+    if not os.path.isdir(os.path.join(modules, "@mercuryworkshop", "wisp-js")):
+        raise Pending("@mercuryworkshop/wisp-js is not installed: run testing/install-deps.sh")
+    return Service("wisp-js", [node, os.path.join(BENCH, "wisp", "wisp-js-server.cjs"), str(ref_port)], workdir,
+                   env=dict(os.environ, NODE_PATH=modules), ready_port=ref_port)
+
+
+def wisp(args, workdir, log, profiles):
+    load = _load_tool(workdir)
+    gw_port, ref_port = port(15920), port(15930)
+    services = []
+    try:
+        gw = Gateway("wisp-gw", args, workdir, gw_port, False, """
+  egress.allow-cidrs = ["127.0.0.0/8"]
+  plugins.rawsocket.demo.enabled = false
+""")
+        services.append(gw)
+        ref = _reference(workdir, ref_port)
+        services.append(ref)
+        servers = {"isthmus": (gw, "ws://127.0.0.1:%d/sockets/wisp/" % gw_port),
+                   "wisp-js": (ref, "ws://127.0.0.1:%d/" % ref_port)}
+        # JIT warm-up of both servers, not recorded.
+        for name, (_, url) in servers.items():
+            for direction in DIRECTIONS:
+                run_measured(load(url, direction, 10, 4), workdir, 120)
+            run_measured(load(url, "open", OPEN_IN_FLIGHT, 3), workdir, 120)
+        results = {"bulk": {}, "open": {}}
+
+        def measure(name, mode, streams, seconds):
+            service, url = servers[name]
+            other = OtherLoad()
+            mark = {}
+            out = run_measured(load(url, mode, streams, seconds), workdir, seconds + 90,
+                               on_measuring=lambda: mark.update(cpu=service.cpu()))
+            row = last_json(out)
+            cpu = service.cpu() - mark.get("cpu", 0)
+            gb = row["bytes"] / 1e9
+            row.update(server_cpu_s=cpu, cpu_s_per_gb=cpu / gb if gb else None, other_cores=other.cores())
+            return row
+
+        for rnd in range(args.rounds):
+            profiled = args.profile and rnd == args.rounds - 1
+            for direction in DIRECTIONS:
+                for streams in STREAMS:
+                    for name in SERVERS:
+                        if profiled and name == "isthmus":
+                            gw.start_profile(workdir, "%s-%d" % (direction, streams))
+                        row = measure(name, direction, streams, args.seconds)
+                        if profiled and name == "isthmus":
+                            profiles.append(("wisp %s %d stream(s)" % (direction, streams), gw.stop_profile()))
+                        results["bulk"].setdefault("%s|%s|%d" % (name, direction, streams), []).append(row)
+                        log("round %d wisp %-8s %-8s %2d stream(s): %7.1f MiB/s  %.2f CPU-s/GB  (other load %.2f cores)" % (
+                            rnd + 1, name, direction, streams, row["mib_s"], row["cpu_s_per_gb"] or 0, row["other_cores"]))
+            for name in SERVERS:
+                if profiled and name == "isthmus":
+                    gw.start_profile(workdir, "open")
+                row = measure(name, "open", OPEN_IN_FLIGHT, args.seconds)
+                if profiled and name == "isthmus":
+                    profiles.append(("wisp open (streams/s)", gw.stop_profile()))
+                results["open"].setdefault(name, []).append(row)
+                log("round %d wisp %-8s open: %7.0f streams/s (%d failed)" % (rnd + 1, name, row["opened_per_s"], row["failed"]))
+        return results
+    finally:
+        for s in services:
+            s.stop()
+
+
+def _med(rows, key):
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def wisp_report(results, args):
+    lines = ["## Wisp vs the wisp-js 0.5.0 server (one WebSocket, %d s x %d rounds, medians)" % (args.seconds, args.rounds),
+             "",
+             "Same load client (bench/wisp/WispLoad.java, one Java process) for both servers, loopback targets run by",
+             "the client. `download`: the targets write, the client reads DATA; `upload`: the client sends masked 64 KiB",
+             "DATA packets within CONTINUE credit to sink targets. Isthmus with event-loop-threads = %d (a Wisp" % args.isthmus_threads,
+             "session and its streams share one event loop); wisp-js is one Node process. CPU is the server process's.", "",
+             "| server | direction | streams | MiB/s | server CPU-s/GB | other load (cores) |", "|---|---|---|---|---|---|"]
+    bulk = results.get("bulk", {})
+    for direction in DIRECTIONS:
+        for streams in STREAMS:
+            for name in SERVERS:
+                rows = bulk.get("%s|%s|%d" % (name, direction, streams), [])
+                if rows:
+                    lines.append("| %s | %s | %d | %.1f | %.2f | %.2f |" % (
+                        name, direction, streams, _med(rows, "mib_s"), _med(rows, "cpu_s_per_gb") or 0,
+                        _med(rows, "other_cores") or 0))
+    lines.append("")
+    for direction in DIRECTIONS:
+        for streams in STREAMS:
+            i = bulk.get("isthmus|%s|%d" % (direction, streams))
+            w = bulk.get("wisp-js|%s|%d" % (direction, streams))
+            if i and w:
+                lines.append("- %s, %d stream(s): Isthmus %.2fx wisp-js's MiB/s at %.2f CPU-s/GB (wisp-js %.2f); "
+                             "goal: at least 1.5x at at most 0.5 CPU-s/GB." % (
+                                 direction, streams, _med(i, "mib_s") / _med(w, "mib_s"), _med(i, "cpu_s_per_gb"),
+                                 _med(w, "cpu_s_per_gb")))
+    opened = results.get("open", {})
+    if opened:
+        lines += ["", "Streams opened per second (%d CONNECTs in flight on one WebSocket, each target writes a byte "
+                  "and closes, the CLOSE answered with a new CONNECT):" % OPEN_IN_FLIGHT, "",
+                  "| server | streams/s | failed |", "|---|---|---|"]
+        for name in SERVERS:
+            rows = opened.get(name, [])
+            if rows:
+                lines.append("| %s | %.0f | %d |" % (name, _med(rows, "opened_per_s"), sum(r["failed"] for r in rows)))
+    return lines + [""]
