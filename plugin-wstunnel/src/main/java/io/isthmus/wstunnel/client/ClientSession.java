@@ -7,6 +7,7 @@ import io.isthmus.core.splice.TcpEndpoint;
 import io.isthmus.wstunnel.wsmux.WsmuxSession;
 import io.isthmus.wstunnel.wsmux.WsmuxStream;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
@@ -38,6 +39,17 @@ final class ClientSession extends WsmuxSession {
         this.log = log;
     }
 
+    /** Response bodies go to the server in frames this large (fewer frames, headers and masks per MiB). */
+    static final int MAX_DATA_PAYLOAD = 256 * 1024;
+
+    /** Reads from the local target grow up to one full frame. */
+    private static final AdaptiveRecvByteBufAllocator LOCAL_READS = new AdaptiveRecvByteBufAllocator(512, 8192, MAX_DATA_PAYLOAD);
+
+    @Override
+    protected int maxDataPayload() {
+        return MAX_DATA_PAYLOAD;
+    }
+
     @Override
     protected void peerOpened(int id) {
         WsmuxStream stream = accept(id);
@@ -48,6 +60,7 @@ final class ClientSession extends WsmuxSession {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, LOCAL_READS)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -59,7 +72,7 @@ final class ClientSession extends WsmuxSession {
                         stream.close();
                         return;
                     }
-                    TcpEndpoint local = TcpEndpoint.adopt(f.channel(), null, 64 * 1024);
+                    TcpEndpoint local = TcpEndpoint.adopt(f.channel(), null, MAX_DATA_PAYLOAD);
                     // The first end of input closes both sides, as the Go client does: a FIN from the server
                     // means the exchange is over, and local EOF is the end of the stream.
                     splices.join(stream, local, SpliceOptions.of("wst-client", Duration.ofHours(1)).withHalfClose(false));
