@@ -13,15 +13,27 @@ import java.util.concurrent.TimeUnit;
 public final class PingKeepalive implements MuxKeepalive {
 
     private final Duration interval;
+    private final boolean framesProveLife;
     private MuxSession session;
     private ScheduledFuture<?> timer;
     private boolean awaitingPong;
 
     public PingKeepalive(Duration interval) {
+        this(interval, false);
+    }
+
+    /**
+     * @param framesProveLife whether any frame from the peer counts like a pong: a peer busy sending has its
+     *                        pong queued behind its data (a full TCP buffer to a slow reader can hold it back
+     *                        for longer than an interval), and is alive; a silent peer still goes after one
+     *                        missed interval
+     */
+    public PingKeepalive(Duration interval, boolean framesProveLife) {
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("ping interval must be positive");
         }
         this.interval = interval;
+        this.framesProveLife = framesProveLife;
     }
 
     @Override
@@ -49,6 +61,13 @@ public final class PingKeepalive implements MuxKeepalive {
     @Override
     public void pongReceived() {
         awaitingPong = false;
+    }
+
+    @Override
+    public void frameReceived() {
+        if (framesProveLife) {
+            awaitingPong = false;
+        }
     }
 
     @Override

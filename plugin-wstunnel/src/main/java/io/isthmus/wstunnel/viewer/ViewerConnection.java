@@ -20,8 +20,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One viewer's connection (websocktunnel.md §5, §6): every request on it becomes one wsmux stream on its
@@ -44,6 +46,9 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
     private CompositeByteBuf buffered;
     private Exchange current;
     private boolean closing;
+    /** Runs while the connection waits for its next request (viewer-idle-timeout). */
+    private ScheduledFuture<?> idleTimer;
+    private long idleSince;
 
     private ViewerConnection(Channel channel, WstunnelContext ctx) {
         this.channel = channel;
@@ -87,6 +92,7 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext c) {
         closing = true;
+        cancelIdleTimer();
         Exchange ex = current;
         if (ex != null) {
             ex.viewerGone();
@@ -235,7 +241,47 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         nextHead();
+        if (current == null && !closing) {
+            startIdleTimer();
+        }
         updateAutoRead();
+    }
+
+    /**
+     * Between requests: a keep-alive connection may wait viewer-idle-timeout for its next request, then it
+     * closes. One timer per connection at most, re-armed lazily, so busy connections pay no timer per request.
+     */
+    private void startIdleTimer() {
+        idleSince = System.nanoTime();
+        if (idleTimer == null) {
+            armIdleTimer(ctx.config().viewerIdleTimeout().toNanos());
+        }
+    }
+
+    private void armIdleTimer(long nanos) {
+        idleTimer = channel.eventLoop().schedule(this::idleCheck, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleCheck() {
+        idleTimer = null;
+        if (current != null || closing || !channel.isActive()) {
+            return;
+        }
+        long left = idleSince + ctx.config().viewerIdleTimeout().toNanos() - System.nanoTime();
+        if (left > 0) {
+            armIdleTimer(left);
+            return;
+        }
+        closing = true;
+        ctx.metrics().viewerIdleClosed();
+        channel.close();
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
     }
 
     private void closeAfterFlush() {

@@ -22,7 +22,7 @@ class MaskingFrameEncoderTest {
     void compositePayloadsOfEveryLengthClassRoundTrip() {
         Random random = new Random(7);
         // Lengths around each header size class, and pieces that split the mask key at every offset.
-        int[] lengths = {0, 1, 5, 125, 126, 127, 1000, 65535, 65536, 300_001};
+        int[] lengths = {0, 1, 5, 125, 126, 127, 1000, 65535, 65536, 70_001};
         for (int length : lengths) {
             byte[] bytes = new byte[length];
             random.nextBytes(bytes);
