@@ -8,6 +8,7 @@
 #   bench/run.sh pairs idle --rounds 1
 #   bench/run.sh wisp                 Wisp (1 and 10 streams on one WebSocket, streams/s) vs the npm wisp-js 0.5.0 server
 #   bench/run.sh bare                 Bare v3 GET through Isthmus vs @tomphttp/bare-server-node 2.0.6 (nginx origin)
+#   bench/run.sh wstunnel             websocktunnel viewers through one `isthmus wst-client` session (nginx origin)
 #   bench/run.sh all                  every suite plus the dock and engine-only probe scenarios
 #   bench/run.sh --help
 #
@@ -25,7 +26,7 @@ for a in "${args[@]}"; do [[ "$a" == -* ]] && break; scen+=("$a"); done
 has() { local p="$1"; [[ ${#scen[@]} -eq 0 || " ${scen[*]} " == *" all "* ]] && return 0; for a in "${scen[@]}"; do [[ "$a" == $p* ]] && return 0; done; return 1; }
 # iperf3 drives every suite but bare and rawsocket, which bring their own load clients.
 only_own=true
-for a in "${scen[@]}"; do [[ $a == bare || $a == rawsocket || $a == wisp ]] || only_own=false; done
+for a in "${scen[@]}"; do [[ $a == bare || $a == rawsocket || $a == wisp || $a == wstunnel ]] || only_own=false; done
 if [[ ${#scen[@]} -eq 0 ]] || ! $only_own; then need iperf3 "iperf3"; fi
 if has throughput || has socat; then need socat "socat"; fi
 if has throughput || has nginx; then
@@ -36,11 +37,12 @@ if has throughput || has haproxy; then need haproxy "haproxy"; fi
 if has wisp; then need node "nodejs; and testing/install-deps.sh for @mercuryworkshop/wisp-js"; need javac "a JDK 17 (javac compiles bench/wisp/WispLoad.java)"; fi
 if has rawsocket; then need websockify "websockify"; need gcc "gcc"; need java "a JDK 17"; fi
 java_suite=false
-for s in isthmus latency pairs remoted idle throughput bare; do has "$s" && java_suite=true; done
+for s in isthmus latency pairs remoted idle throughput bare wstunnel; do has "$s" && java_suite=true; done
 if has bare; then
   need nginx "nginx-light"
   need node "nodejs; and testing/install-deps.sh for @tomphttp/bare-server-node"
 fi
+if has wstunnel; then need nginx "nginx-light"; fi
 if has probe || $java_suite; then need java "a JDK 17"; fi
 if $java_suite; then need javac "a JDK 17 (javac compiles bench/java/BenchLoad.java)"; need jcmd "a JDK 17 (jcmd)"; fi
 if has probe; then need mvn "maven, to resolve gateway-core's test classpath once"; fi

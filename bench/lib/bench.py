@@ -21,6 +21,9 @@ Suites, all on loopback, every load bounded in count and time:
   wisp        the Wisp endpoint vs the npm wisp-js 0.5.0 server with the same load client (bench/wisp/WispLoad.java):
               MiB/s and server CPU-s/GB, 1 and 10 streams on one WebSocket, both directions, and streams opened
               per second (bench/lib/wisp.py)
+  wstunnel    viewer requests through one websocktunnel client session (gateway + `isthmus wst-client`, nginx
+              behind the client): requests/s, p50/p99, CPU-s per 10k requests, MiB/s of a 10 MiB body, with
+              the Go anchor of issue #12 as a reference row (bench/lib/wstunnel.py)
 
 Positional arguments name throughput scenarios and/or suites; none means the default set (every suite,
 the default throughput scenarios); `all` adds the probe scenarios. Stdlib only.
@@ -41,6 +44,7 @@ import suites  # noqa: E402
 import bare  # noqa: E402
 import rawsocket  # noqa: E402
 import wisp  # noqa: E402
+import wstunnel  # noqa: E402
 import common  # noqa: E402
 from common import (BENCH, GATEWAY_JAVA_OPTS, ROOT, Gateway, JavaTool, OtherLoad, Pending, Service,  # noqa: E402
                     compile_c, port, gateway_conf, profile_summary, settle_jit, wait_listening, wait_port, wait_quiet,
@@ -53,7 +57,7 @@ ISTHMUS = ["isthmus-auto", "isthmus-copy", "isthmus-splice", "isthmus-splice-64k
 DOCKS = ["isthmus-copy-docks", "isthmus-splice-docks"]
 PROBE = ["probe-copy-64k", "probe-splice-64k", "probe-copy-256k", "probe-splice-256k"]
 DEFAULT = PEERS + ISTHMUS
-SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare", "rawsocket", "wisp"]
+SUITES = ["throughput", "latency", "pairs", "remoted", "idle", "bare", "rawsocket", "wisp", "wstunnel"]
 DESCRIPTIONS = {
     "direct": "direct (no relay)",
     "socat": "socat -b 131072 (a process per connection)",
@@ -477,6 +481,9 @@ def main():
     ap.add_argument("--bare-connections", type=int, default=32, help="keep-alive connections of the bare suite")
     ap.add_argument("--bare-seconds", type=int, default=10, help="measured seconds per bare run")
     ap.add_argument("--bare-warmup", type=int, default=5, help="warm-up seconds per bare run")
+    ap.add_argument("--wst-connections", type=int, default=16, help="keep-alive viewer connections of the wstunnel suite")
+    ap.add_argument("--wst-seconds", type=int, default=10, help="measured seconds per wstunnel run")
+    ap.add_argument("--wst-warmup", type=int, default=3, help="warm-up seconds per wstunnel run")
     ap.add_argument("--wait-quiet", type=int, default=0, metavar="S",
                     help="before each suite, wait up to S seconds until other processes use < 0.15 cores")
     ap.add_argument("--profile", action="store_true",
@@ -539,6 +546,9 @@ def main():
             elif suite == "bare":
                 out[suite] = bare.bare(args, workdir, java, log)
                 report += bare.bare_report(out[suite], args)
+            elif suite == "wstunnel":
+                out[suite] = wstunnel.wstunnel(args, workdir, java, log, profiles)
+                report += wstunnel.wstunnel_report(out[suite], args)
         except (Pending, RuntimeError, subprocess.SubprocessError, OSError) as e:
             log("%s: FAILED or pending: %s" % (suite, e))
             report += ["## %s" % suite, "", "not measured: %s" % e, ""]

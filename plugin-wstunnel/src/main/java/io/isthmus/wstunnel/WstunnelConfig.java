@@ -15,11 +15,13 @@ import java.util.List;
  * @param secrets     HS256 secrets a token may be signed with (two for rotation); empty: one generated
  * @param audience    the {@code aud} a token must name when it names one; empty: tokens with an aud are refused
  * @param streamWindow bytes a client may send on one stream before we acknowledge them
+ * @param viewerIdleTimeout how long a viewer's keep-alive connection may wait for its next request
  */
 public record WstunnelConfig(boolean enabled, String prefix, String urlPrefix, List<String> secrets, String audience,
                              Duration clockSkew, Duration maxTokenLifetime, Duration pingInterval,
                              int maxStreamsPerSession, Duration openTimeout, ByteSize streamWindow,
-                             ByteSize maxMessageSize, Duration idleTimeout, int maxSessions) implements PluginConfig {
+                             ByteSize maxMessageSize, Duration idleTimeout, int maxSessions,
+                             Duration viewerIdleTimeout) implements PluginConfig {
 
     /** HS256 wants a key at least as long as its hash (RFC 7518 §3.2); the JWT library insists. */
     static final int MIN_SECRET_BYTES = 32;
@@ -49,6 +51,7 @@ public record WstunnelConfig(boolean enabled, String prefix, String urlPrefix, L
                 "must be at least 4 MiB + 5 bytes (a current client's window in one message)");
         require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive");
         require(maxSessions >= 1, "max-sessions", "must be at least 1");
+        require(!viewerIdleTimeout.isNegative() && !viewerIdleTimeout.isZero(), "viewer-idle-timeout", "must be positive");
     }
 
     /** The prefix without its trailing slash: {@code /wst/} and {@code /wst} both play the Go server's {@code /}. */

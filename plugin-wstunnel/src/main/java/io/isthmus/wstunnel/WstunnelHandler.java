@@ -116,7 +116,7 @@ public final class WstunnelHandler implements ConnectionHandler {
         }
         int maxMessage = ctx.config().maxMessageSize().toIntBytes();
         WsmuxSession session = new WsmuxSession(channel, ctx.config().maxStreamsPerSession(),
-                new PingKeepalive(ctx.config().pingInterval(), metrics), ctx.config().streamWindow().bytes(),
+                new PingKeepalive(ctx.config().pingInterval(), true, metrics), ctx.config().streamWindow().bytes(),
                 ctx.metrics().sessionEvents());
         // In the map before the 101 leaves: a viewer sent the moment the client sees it must find the session.
         // Streams open on this event loop, after this task has installed the pipeline.

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code isthmus_wstunnel_sessions}, {@code isthmus_wstunnel_streams_open},
  * {@code isthmus_wstunnel_viewer_requests_total{outcome}}, {@code isthmus_wstunnel_viewer_websockets_total},
  * {@code isthmus_wstunnel_bytes_total{direction}} (wsmux payload to and from clients),
- * {@code isthmus_wstunnel_ack_stalls_total} (a stream's ACKs withheld because its viewer was slow), and
+ * {@code isthmus_wstunnel_viewer_idle_closes_total}, {@code isthmus_wstunnel_ack_stalls_total} (a stream's ACKs withheld because its viewer was slow), and
  * {@code isthmus_rejections_total{reason}} for malformed frames, overruns, client SYNs and dead peers.
  */
 public final class WstunnelMetrics {
@@ -22,6 +22,7 @@ public final class WstunnelMetrics {
     private final Counter bytesFromClients;
     private final Counter ackStalls;
     private final Counter viewerWebSockets;
+    private final Counter viewerIdleCloses;
 
     public WstunnelMetrics(ProtocolMetrics protocol, TunnelRegistry registry) {
         this.protocol = protocol;
@@ -38,10 +39,17 @@ public final class WstunnelMetrics {
                 .description("Times a stream withheld its ACKs because its viewer could not keep up").register(r);
         this.viewerWebSockets = Counter.builder("isthmus.wstunnel.viewer.websockets")
                 .description("Viewer WebSockets switched (the client's 101 relayed)").register(r);
+        this.viewerIdleCloses = Counter.builder("isthmus.wstunnel.viewer.idle.closes")
+                .description("Viewer keep-alive connections closed after viewer-idle-timeout without a next request").register(r);
     }
 
     public ProtocolMetrics protocol() {
         return protocol;
+    }
+
+    /** A viewer's keep-alive connection waited {@code viewer-idle-timeout} for its next request and was closed. */
+    public void viewerIdleClosed() {
+        viewerIdleCloses.increment();
     }
 
     /** A viewer request ended: ok, no_client, open_failed, bad_response, incomplete, not_found, viewer_gone. */

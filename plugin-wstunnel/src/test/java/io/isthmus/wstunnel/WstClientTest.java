@@ -54,10 +54,6 @@ class WstClientTest {
 
     @BeforeAll
     static void startNginx() throws IOException {
-        // Two 64 MiB transfers take minutes when PARANOID records a stack trace at every buffer access
-        // (WebSocket masking touches every word). Leaks are still sampled here; the conformance tests run
-        // PARANOID. LeakGuard still fails this class on any reported leak.
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         www = Files.createTempDirectory("wst-www");
         new Random(1).nextBytes(small);
         new Random(2).nextBytes(big);
@@ -83,7 +79,6 @@ class WstClientTest {
 
     @AfterAll
     static void stopNginx() throws IOException {
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         nginx.close();
         try (var files = Files.walk(www)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -12,6 +12,10 @@ public interface MuxKeepalive {
     /** A pong (or any proof of life the keepalive counts) arrived; on the event loop. */
     void pongReceived();
 
+    /** Some other frame (data, a ping) arrived; a keepalive may count it as proof of life. On the event loop. */
+    default void frameReceived() {
+    }
+
     /** The session ended; cancel timers. */
     void stop();
 

@@ -301,6 +301,7 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (frame instanceof PingWebSocketFrame ping) {
+            keepalive.frameReceived();
             send(new PongWebSocketFrame(ping.content()));
         } else if (frame instanceof PongWebSocketFrame) {
             frame.release();
@@ -310,6 +311,7 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
             // The peer is leaving: its streams are over (the Go wsmux never echoes a close either).
             abort();
         } else {
+            keepalive.frameReceived();
             onMessage(ctx, frame);
         }
     }

@@ -16,21 +16,29 @@ import java.util.concurrent.TimeUnit;
 public final class PingKeepalive implements MuxKeepalive {
 
     private final Duration interval;
+    private final boolean framesProveLife;
     private final ProtocolMetrics metrics;
     private MuxSession session;
     private ScheduledFuture<?> timer;
     private boolean awaitingPong;
 
     public PingKeepalive(Duration interval) {
-        this(interval, null);
+        this(interval, false, null);
     }
 
-    /** @param metrics counts pings and dead peers; null counts nothing */
-    public PingKeepalive(Duration interval, ProtocolMetrics metrics) {
+    /**
+     * @param framesProveLife whether any frame from the peer counts like a pong: a peer busy sending has its
+     *                        pong queued behind its data (a full TCP buffer to a slow reader can hold it back
+     *                        for longer than an interval), and is alive; a silent peer still goes after one
+     *                        missed interval
+     * @param metrics         counts pings and dead peers; null counts nothing
+     */
+    public PingKeepalive(Duration interval, boolean framesProveLife, ProtocolMetrics metrics) {
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("ping interval must be positive");
         }
         this.interval = interval;
+        this.framesProveLife = framesProveLife;
         this.metrics = metrics;
     }
 
@@ -67,6 +75,13 @@ public final class PingKeepalive implements MuxKeepalive {
     @Override
     public void pongReceived() {
         awaitingPong = false;
+    }
+
+    @Override
+    public void frameReceived() {
+        if (framesProveLife) {
+            awaitingPong = false;
+        }
     }
 
     @Override

@@ -323,6 +323,24 @@ class MuxSessionTest {
     }
 
     @Test
+    void withFramesProvingLifeABusyPeerStaysAndASilentOneStillGoes() {
+        start(new PingKeepalive(Duration.ofSeconds(20), true, null), 8);
+        ReferenceCountUtil.release(channel.readOutbound());
+        for (int tick = 0; tick < 3; tick++) {
+            // Data but no pong: its pong is queued behind the data, the peer is alive.
+            channel.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 9, 1})));
+            channel.advanceTimeBy(20, TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+            ReferenceCountUtil.release(channel.readOutbound());
+            assertThat(channel.isActive()).as("tick %d", tick).isTrue();
+        }
+        channel.advanceTimeBy(20, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isFalse();
+        assertThat(session.deadPeers).isEqualTo(1);
+    }
+
+    @Test
     void aPeerPingIsAnsweredAtOnce() {
         start(MuxKeepalive.NONE, 8);
         channel.writeInbound(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2})));

@@ -34,7 +34,7 @@ public final class WispSession extends MuxSession {
 
     WispSession(Channel parent, WispServer server, WispConnector connector, boolean v2, WispPasswords passwords) {
         super(parent, server.config().maxStreams(),
-                new PingKeepalive(server.config().pingInterval(), server.metrics().protocol()));
+                new PingKeepalive(server.config().pingInterval(), false, server.metrics().protocol()));
         this.server = server;
         this.connector = connector;
         this.v2 = v2;

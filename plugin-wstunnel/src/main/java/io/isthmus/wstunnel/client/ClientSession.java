@@ -7,6 +7,7 @@ import io.isthmus.core.splice.TcpEndpoint;
 import io.isthmus.wstunnel.wsmux.WsmuxSession;
 import io.isthmus.wstunnel.wsmux.WsmuxStream;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
@@ -28,14 +29,42 @@ final class ClientSession extends WsmuxSession {
     private final Class<? extends Channel> channelType;
     private final SpliceEngine splices;
     private final Consumer<String> log;
+    /** One bootstrap for every local dial of the session (building one per stream showed in profiles). */
+    private final Bootstrap dialer;
 
     ClientSession(Channel parent, InetSocketAddress target, Class<? extends Channel> channelType, SpliceEngine splices,
                   Duration pingInterval, long window, Consumer<String> log) {
-        super(parent, 100_000, new PingKeepalive(pingInterval), window, Events.NONE);
+        super(parent, 100_000, new PingKeepalive(pingInterval, true, null), window, Events.NONE);
         this.target = target;
         this.channelType = channelType;
         this.splices = splices;
         this.log = log;
+        this.dialer = new Bootstrap().group(parent.eventLoop()).channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, LOCAL_READS)
+                .handler(NO_HANDLER);
+    }
+
+    private static final SpliceOptions SPLICE = SpliceOptions.of("wst-client", Duration.ofHours(1)).withHalfClose(false);
+
+    /** Local connections get their handlers when the splice adopts them. */
+    private static final ChannelInitializer<SocketChannel> NO_HANDLER = new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(SocketChannel ch) {
+        }
+    };
+
+    /** Response bodies go to the server in frames this large (fewer frames, headers and masks per MiB). */
+    static final int MAX_DATA_PAYLOAD = 256 * 1024;
+
+    /** Reads from the local target grow up to one full frame. */
+    private static final AdaptiveRecvByteBufAllocator LOCAL_READS = new AdaptiveRecvByteBufAllocator(512, 8192, MAX_DATA_PAYLOAD);
+
+    @Override
+    protected int maxDataPayload() {
+        return MAX_DATA_PAYLOAD;
     }
 
     @Override
@@ -44,25 +73,16 @@ final class ClientSession extends WsmuxSession {
         if (stream == null) {
             return;
         }
-        new Bootstrap().group(eventLoop()).channel(channelType)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                    }
-                })
-                .connect(target).addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess()) {
-                        log.accept("stream " + Integer.toUnsignedString(id) + ": cannot reach " + target + ": " + f.cause().getMessage());
-                        stream.close();
-                        return;
-                    }
-                    TcpEndpoint local = TcpEndpoint.adopt(f.channel(), null, 64 * 1024);
-                    // The first end of input closes both sides, as the Go client does: a FIN from the server
-                    // means the exchange is over, and local EOF is the end of the stream.
-                    splices.join(stream, local, SpliceOptions.of("wst-client", Duration.ofHours(1)).withHalfClose(false));
-                });
+        dialer.connect(target).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                log.accept("stream " + Integer.toUnsignedString(id) + ": cannot reach " + target + ": " + f.cause().getMessage());
+                stream.close();
+                return;
+            }
+            TcpEndpoint local = TcpEndpoint.adopt(f.channel(), null, MAX_DATA_PAYLOAD);
+            // The first end of input closes both sides, as the Go client does: a FIN from the server
+            // means the exchange is over, and local EOF is the end of the stream.
+            splices.join(stream, local, SPLICE);
+        });
     }
 }

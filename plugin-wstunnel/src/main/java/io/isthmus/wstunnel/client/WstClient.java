@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -253,6 +254,9 @@ public final class WstClient implements AutoCloseable {
                 }
             }
             ctx.pipeline().remove(this);
+            if (ctx.pipeline().get(WebSocketFrameEncoder.class) != null) {
+                ctx.pipeline().replace(WebSocketFrameEncoder.class, "ws-encoder", new MaskingFrameEncoder());
+            }
             ctx.pipeline().addLast(new WebSocketFrameAggregator(MAX_MESSAGE),
                     new ClientSession(ctx.channel(), target, transport.socketChannel(), splices, pingInterval, WINDOW, log));
             sessions++;

@@ -112,6 +112,22 @@ final class ResponseFraming {
         };
     }
 
+    /** The text from {@code from} to {@code end} without a trailing CR. */
+    private static String stripCr(String text, int from, int end) {
+        return text.substring(from, end > from && text.charAt(end - 1) == '\r' ? end - 1 : end);
+    }
+
+    /** Whether the header name in {@code text[from, colon)} (surrounding blanks ignored) is {@code name}, any case. */
+    private static boolean nameIs(String text, int from, int colon, String name) {
+        while (from < colon && text.charAt(from) <= ' ') {
+            from++;
+        }
+        while (colon > from && text.charAt(colon - 1) <= ' ') {
+            colon--;
+        }
+        return colon - from == name.length() && text.regionMatches(true, from, name, 0, name.length());
+    }
+
     private int scanHead(ByteBuf buf, int i, int end) {
         while (i < end) {
             byte b = buf.getByte(i++);
@@ -126,7 +142,7 @@ final class ResponseFraming {
             } else if (b != '\r') {
                 lineLength++;
             }
-            if (head.length() > MAX_HEAD || (head.length() == 5 && !head.toString().equals("HTTP/"))) {
+            if (head.length() > MAX_HEAD || (head.length() == 5 && !"HTTP/".contentEquals(head))) {
                 state = State.BROKEN;
                 return i;
             }
@@ -135,18 +151,19 @@ final class ResponseFraming {
     }
 
     private void headComplete() {
-        String[] lines = head.toString().split("\r?\n");
+        String text = head.toString();
         head.setLength(0);
         headNewlines = 0;
         lineLength = 0;
-        String statusLine = lines[0];
+        int eol = text.indexOf('\n');
+        String statusLine = stripCr(text, 0, eol);
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12) {
             state = State.BROKEN;
             return;
         }
         boolean http10 = statusLine.startsWith("HTTP/1.0");
         try {
-            status = Integer.parseInt(statusLine.substring(9, 12));
+            status = Integer.parseInt(statusLine, 9, 12, 10);
         } catch (NumberFormatException e) {
             state = State.BROKEN;
             return;
@@ -155,32 +172,29 @@ final class ResponseFraming {
         boolean isChunked = false;
         boolean close = false;
         boolean keepAliveToken = false;
-        for (int k = 1; k < lines.length; k++) {
-            String line = lines[k];
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
-                continue;
-            }
-            String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-            String value = line.substring(colon + 1).trim();
-            switch (name) {
-                case "content-length" -> {
+        // Header lines one by one, without a regex split (this runs once per viewer request).
+        for (int from = eol + 1; from < text.length(); ) {
+            int next = text.indexOf('\n', from);
+            int lineEnd = next < 0 ? text.length() : next;
+            int colon = text.indexOf(':', from);
+            if (colon > from && colon < lineEnd) {
+                String value = stripCr(text, colon + 1, lineEnd).trim();
+                if (nameIs(text, from, colon, "content-length")) {
                     try {
                         length = Long.parseLong(value);
                     } catch (NumberFormatException e) {
                         state = State.BROKEN;
                         return;
                     }
-                }
-                case "transfer-encoding" -> isChunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                case "connection" -> {
+                } else if (nameIs(text, from, colon, "transfer-encoding")) {
+                    isChunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                } else if (nameIs(text, from, colon, "connection")) {
                     String v = value.toLowerCase(Locale.ROOT);
                     close |= v.contains("close");
                     keepAliveToken |= v.contains("keep-alive");
                 }
-                default -> {
-                }
             }
+            from = lineEnd + 1;
         }
         if (status / 100 == 1) {
             if (status == 101 && upgradeRequest) {

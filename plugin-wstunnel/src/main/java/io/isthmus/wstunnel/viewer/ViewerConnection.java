@@ -21,8 +21,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One viewer's connection (websocktunnel.md §5, §6): every request on it becomes one wsmux stream on its
@@ -47,6 +49,9 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     /** The connection went back to the front door (a later request for another route). */
     private boolean handedBack;
+    /** Runs while the connection waits for its next request (viewer-idle-timeout). */
+    private ScheduledFuture<?> idleTimer;
+    private long idleSince;
 
     private ViewerConnection(Channel channel, WstunnelContext ctx) {
         this.channel = channel;
@@ -90,6 +95,7 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext c) {
         closing = true;
+        cancelIdleTimer();
         Exchange ex = current;
         if (ex != null) {
             ex.viewerGone();
@@ -99,6 +105,7 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext c) {
+        cancelIdleTimer();
         releaseBuffered();
     }
 
@@ -257,7 +264,47 @@ public final class ViewerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         nextHead();
+        if (current == null && !closing && !handedBack) {
+            startIdleTimer();
+        }
         updateAutoRead();
+    }
+
+    /**
+     * Between requests: a keep-alive connection may wait viewer-idle-timeout for its next request, then it
+     * closes. One timer per connection at most, re-armed lazily, so busy connections pay no timer per request.
+     */
+    private void startIdleTimer() {
+        idleSince = System.nanoTime();
+        if (idleTimer == null) {
+            armIdleTimer(ctx.config().viewerIdleTimeout().toNanos());
+        }
+    }
+
+    private void armIdleTimer(long nanos) {
+        idleTimer = channel.eventLoop().schedule(this::idleCheck, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleCheck() {
+        idleTimer = null;
+        if (current != null || closing || handedBack || !channel.isActive()) {
+            return;
+        }
+        long left = idleSince + ctx.config().viewerIdleTimeout().toNanos() - System.nanoTime();
+        if (left > 0) {
+            armIdleTimer(left);
+            return;
+        }
+        closing = true;
+        ctx.metrics().viewerIdleClosed();
+        channel.close();
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
     }
 
     private void closeAfterFlush() {

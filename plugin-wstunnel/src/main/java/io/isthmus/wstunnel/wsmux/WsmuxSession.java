@@ -172,6 +172,15 @@ public class WsmuxSession extends MuxSession {
         close(1008, why, CLOSE_GRACE);
     }
 
+    /**
+     * The largest DAT payload this side sends. The server keeps 64 KiB towards clients (old ones buffer
+     * 1-4 KiB, and credit caps frames anyway); a client may send larger frames, since servers reassemble
+     * messages of 4 MiB and more (§8).
+     */
+    protected int maxDataPayload() {
+        return 64 * 1024;
+    }
+
     void countOut(int n) {
         events.bytesOut(n);
     }

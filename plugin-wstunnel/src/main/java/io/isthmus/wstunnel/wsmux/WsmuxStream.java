@@ -44,6 +44,11 @@ public final class WsmuxStream extends MuxStream {
     }
 
     @Override
+    protected int maxDataPayload() {
+        return wsmux.maxDataPayload();
+    }
+
+    @Override
     protected void grantCredit(long units) {
         session.send(new BinaryWebSocketFrame(WsmuxFrame.ack(session.parent().alloc(), id(), units)));
     }
