@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 testing/install-deps.sh
+# Node.js 20 that install-deps.sh fetched where the system's is older (Debian 12's nodejs 18).
+for local_node in testing/.node/node_modules/node-linux-*/bin; do
+  [[ -x $local_node/node ]] && export PATH="$PWD/$local_node:$PATH"
+done
 exec mvn -B verify "$@"

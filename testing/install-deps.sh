@@ -63,6 +63,19 @@ if [[ ! -e $containers_conf ]]; then
   fi
 fi
 
+# playwright-core needs Node.js 20 or later; Debian 12's nodejs is 18. Where the node on PATH is older,
+# Node's own Linux build comes from the npm registry (package node-linux-<arch>) into testing/.node, and
+# ./test.sh puts it first on PATH. Debian's npm runs under it.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+local_node="$here/.node/node_modules/node-linux-$(node -p process.arch 2>/dev/null || echo x64)/bin"
+if ((node_major < 20)); then
+  if [[ ! -x $local_node/node ]]; then
+    echo "node $(node --version 2>/dev/null || echo missing) is older than 20: installing Node.js 20 into testing/.node"
+    npm install --prefix "$here/.node" --no-audit --no-fund --loglevel=error "node-linux-$(node -p process.arch)@20"
+  fi
+  export PATH="$local_node:$PATH"
+fi
+
 # npm clients: exactly the versions in the lock file, reinstalled only when the lock file changed.
 npm_dir="$here/npm"
 stamp="$npm_dir/node_modules/.installed-lock"
