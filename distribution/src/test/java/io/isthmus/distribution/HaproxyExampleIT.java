@@ -49,32 +49,39 @@ class HaproxyExampleIT {
 
         Path conf = Files.writeString(dir.resolve("isthmus.conf"), "isthmus { listen = \"127.0.0.1:%d\", admin.listen = \"127.0.0.1:%d\" }\n"
                 .formatted(isthmusPort, adminPort));
-        try (ChildProcess gateway = ChildProcess.start(dir, Map.of(), List.of(exe.toString(), "run", "--config", conf.toString()));
-             ChildProcess proxy = ChildProcess.start(dir, Map.of(), List.of(haproxy.toString(), "-db", "-f", cfg.toString()))) {
+        try (ChildProcess gateway = ChildProcess.start(dir, Map.of(), List.of(exe.toString(), "run", "--config", conf.toString()))) {
             await("Isthmus ready").atMost(LIMIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .failFast("the gateway exited", () -> !gateway.process().isAlive())
                     .until(() -> Loopback.get(adminPort, "/readyz").statusCode() == 200);
-            // A plain request nobody claims: Isthmus's own 404, through HAProxy.
-            await("a reply through haproxy").atMost(LIMIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                    .failFast("haproxy exited", () -> !proxy.process().isAlive())
-                    .until(() -> Loopback.get(proxyPort, "/no-such-route").statusCode() == 404);
-
-            InetSocketAddress front = new InetSocketAddress("127.0.0.1", proxyPort);
-            String head = TrafficMix.webRouteHead("haproxy-" + System.nanoTime());
-            try (RawClient a = new RawClient(front, 10_000); RawClient b = new RawClient(front, 10_000)) {
-                a.send(head);
-                await().atMost(Duration.ofSeconds(10)).until(() -> Loopback.get(adminPort, "/metrics").body()
-                        .contains("isthmus_webroute_waiting{protocol=\"webroute\"} 1.0"));
-                b.send(head);
-                assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
-                assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
-                byte[] payload = new byte[512 * 1024];
-                new Random(7).nextBytes(payload);
-                a.send(payload);
-                assertThat(b.readExactly(payload.length)).isEqualTo(payload);
-                b.send("through haproxy".getBytes(StandardCharsets.US_ASCII));
-                assertThat(a.readExactly(15)).asString(StandardCharsets.US_ASCII).isEqualTo("through haproxy");
+            // HAProxy only once the gateway listens: each backend health-checks it on its own clock, and one
+            // started earlier can mark the paired backend down (503) after the catch-all one is up again.
+            try (ChildProcess proxy = ChildProcess.start(dir, Map.of(), List.of(haproxy.toString(), "-db", "-f", cfg.toString()))) {
+                throughHaproxy(proxy, adminPort, proxyPort);
             }
+        }
+    }
+
+    private static void throughHaproxy(ChildProcess proxy, int adminPort, int proxyPort) throws Exception {
+        // A plain request nobody claims: Isthmus's own 404, through HAProxy.
+        await("a reply through haproxy").atMost(LIMIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .failFast("haproxy exited", () -> !proxy.process().isAlive())
+                .until(() -> Loopback.get(proxyPort, "/no-such-route").statusCode() == 404);
+
+        InetSocketAddress front = new InetSocketAddress("127.0.0.1", proxyPort);
+        String head = TrafficMix.webRouteHead("haproxy-" + System.nanoTime());
+        try (RawClient a = new RawClient(front, 10_000); RawClient b = new RawClient(front, 10_000)) {
+            a.send(head);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Loopback.get(adminPort, "/metrics").body()
+                    .contains("isthmus_webroute_waiting{protocol=\"webroute\"} 1.0"));
+            b.send(head);
+            assertThat(a.readHead()).startsWith("HTTP/1.1 101 ");
+            assertThat(b.readHead()).startsWith("HTTP/1.1 101 ");
+            byte[] payload = new byte[512 * 1024];
+            new Random(7).nextBytes(payload);
+            a.send(payload);
+            assertThat(b.readExactly(payload.length)).isEqualTo(payload);
+            b.send("through haproxy".getBytes(StandardCharsets.US_ASCII));
+            assertThat(a.readExactly(15)).asString(StandardCharsets.US_ASCII).isEqualTo("through haproxy");
         }
     }
 }

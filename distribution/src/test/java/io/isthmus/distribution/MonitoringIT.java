@@ -63,7 +63,7 @@ class MonitoringIT {
         ChildProcess check = ChildProcess.run(dir, Duration.ofSeconds(30), binary("promtool").toString(), "check", "rules",
                 rules.toString());
         assertThat(check.exitCode()).as(check.toString()).isZero();
-        assertThat(check.stdout()).contains("SUCCESS: 6 rules found");
+        assertThat(check.stdout()).contains("SUCCESS: 8 rules found");
 
         try (Gateway gateway = TestGateways.start(TrafficMix.config() + "isthmus.plugins.webroute.max-waiting = 1\n");
              TrafficMix traffic = TrafficMix.start(gateway, 2)) {
@@ -95,7 +95,8 @@ class MonitoringIT {
                 assertThat(panelQueries).hasSizeGreaterThan(40);
                 Map<String, JsonNode> alertRules = alertRules(api);
                 assertThat(alertRules.keySet()).containsExactlyInAnyOrder("IsthmusDown", "IsthmusRefusalsRising",
-                        "IsthmusEgressRefusalsRising", "IsthmusWaitingNearCap", "IsthmusDrainCuttingLinks", "IsthmusDrainTimedOut");
+                        "IsthmusEgressRefusalsRising", "IsthmusWaitingNearCap", "IsthmusDrainCuttingLinks", "IsthmusDrainTimedOut",
+                        "IsthmusMemoryPressure", "IsthmusConfigReloadFailed");
                 alertRules.forEach((name, rule) -> assertThat(rule.path("health").asText()).as(name + ": " + rule).isNotEqualTo("err"));
                 Set<String> alertSelectors = new LinkedHashSet<>();
                 alertRules.values().forEach(rule -> alertSelectors.addAll(selectors(rule.path("query").asText())));
