@@ -225,7 +225,7 @@ final class BareRequests {
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             String name = field.getKey();
-            String id = "bare.headers." + name.toLowerCase(Locale.ROOT);
+            String id = "bare.headers." + printable(name.toLowerCase(Locale.ROOT));
             JsonNode value = field.getValue();
             List<String> values = new ArrayList<>();
             if (value.isTextual()) {
@@ -252,6 +252,24 @@ final class BareRequests {
             }
         }
         return out;
+    }
+
+    /**
+     * A header name as it may stand in an error id: characters outside visible ASCII (a CR or LF in a
+     * name that is not a token, found by BareRequestFuzzTest) as %XX of their UTF-8 bytes, so that the id
+     * stays one printable line wherever it is shown or logged.
+     */
+    static String printable(String name) {
+        StringBuilder out = new StringBuilder(name.length());
+        for (byte b : name.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            if (b > 0x20 && b < 0x7f && b != '%') {
+                out.append((char) b);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
     }
 
     private static List<String> forwardList(RequestHead head, String[] defaults, boolean cache) {

@@ -49,6 +49,13 @@ class BareFindingsTest {
     }
 
     @Test
+    void aHeaderNameWithCrLfStaysOutOfTheErrorIdAsItIs() {
+        RequestHead head = FuzzHeads.of("GET", "/v3/\nX-Bare-URL: https://example.com/\nX-Bare-Headers: {\"Conten\\r\\nt-Length\":\"5\"}");
+        assertThatThrownBy(() -> BareRequests.v3(head)).isInstanceOfSatisfying(BareError.Failure.class,
+                f -> assertThat(f.error.id()).isEqualTo("bare.headers.conten%0D%0At-length"));
+    }
+
+    @Test
     void nonAsciiInTheUrlIsPercentEncodedInTheTarget() {
         RequestHead head = FuzzHeads.of("GET", "/v3/\nX-Bare-URL: https://example.com/p\u00e4th?q\u00f7=1\nX-Bare-Headers: {}");
         assertThat(BareRequests.v3(head).target()).isEqualTo("/p%C3%A4th?q%C3%B7=1");
