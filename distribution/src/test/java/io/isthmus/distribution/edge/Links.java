@@ -12,6 +12,7 @@ import io.isthmus.core.config.ConfigLoader;
 import io.isthmus.core.ValidatedConfig;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.testing.WsFrames;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -426,7 +427,7 @@ final class Links implements AutoCloseable {
             expect101("bare ws", ws.responseHead);
             ws.sendText("{\"type\":\"connect\",\"remote\":\"ws://127.0.0.1:" + address.getPort()
                     + "/sockets/websockify\",\"protocols\":[\"binary\"],\"headers\":{},\"forwardHeaders\":[]}");
-            Ws.Frame open = ws.read();
+            WsFrames.Frame open = ws.read();
             if (open.opcode() != Ws.TEXT || !open.text().contains("\"open\"")) {
                 throw new IOException("bare ws: no open message but opcode " + open.opcode() + " " + open.text());
             }
@@ -456,7 +457,7 @@ final class Links implements AutoCloseable {
             if (mode == Mode.SLOW_READER) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
             }
-            Ws.Frame f = ws.read();
+            WsFrames.Frame f = ws.read();
             if (f.opcode() != Ws.BINARY && f.opcode() != Ws.CONT) {
                 throw new IOException(what + ": opcode " + f.opcode() + " (close " + f.closeCode() + ") after "
                         + got.size() + " of " + size + " bytes");
@@ -473,7 +474,7 @@ final class Links implements AutoCloseable {
         int streams = 1 + (int) (seed & 1);
         try (Ws ws = Ws.open(address, "/sockets/wisp/", "")) {
             expect101("wisp", ws.responseHead);
-            Ws.Frame first = ws.read();
+            WsFrames.Frame first = ws.read();
             if (first.payload().length < 5 || first.payload()[0] != 0x03) {
                 throw new IOException("wisp: no CONTINUE first");
             }
@@ -510,7 +511,7 @@ final class Links implements AutoCloseable {
                 if (mode == Mode.SLOW_READER) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
                 }
-                Ws.Frame f = ws.read();
+                WsFrames.Frame f = ws.read();
                 byte[] p = f.payload();
                 if (f.opcode() != Ws.BINARY || p.length < 5) {
                     throw new IOException("wisp: opcode " + f.opcode() + " close " + f.closeCode());
