@@ -327,16 +327,7 @@ class ScaleOutIT {
     }
 
     private RemotedLink remotedLink(RemotedServerSocket server, String url, int instance) throws Exception {
-        CompletableFuture<RemotedSocket> accepted = CompletableFuture.supplyAsync(() -> {
-            try {
-                return server.accept();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<RemotedSocket> accepted = TrafficMix.acceptLater(server);
         WebRouteConnection client = RemotedClient.connect(url, null);
         open.add(client::close);
         RemotedSocket served = keep(accepted.get(20, TimeUnit.SECONDS));

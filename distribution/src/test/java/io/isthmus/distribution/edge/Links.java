@@ -156,13 +156,7 @@ final class Links implements AutoCloseable {
             pool.execute(() -> {
                 try (s) {
                     s.socket().setSoTimeout(30_000);
-                    InputStream in = s.getInputStream();
-                    OutputStream out = s.getOutputStream();
-                    byte[] buf = new byte[64 * 1024];
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        out.write(buf, 0, n);
-                        out.flush();
-                    }
+                    Services.echoUntilEof(s.getInputStream(), s.getOutputStream());
                     s.shutdownOutput();
                 } catch (IOException ignored) {
                     // its client reset mid-stream

@@ -87,6 +87,17 @@ public final class WsFrames {
         return f.toByteArray();
     }
 
+    /** The next frame that is not a ping or a pong (those are dropped; at most 1000 of them). */
+    public static Frame readData(DataInputStream in) throws IOException {
+        for (int i = 0; i < 1000; i++) {
+            Frame f = read(in);
+            if (f.opcode() != PING && f.opcode() != PONG) {
+                return f;
+            }
+        }
+        throw new IOException("no data or close frame among 1000 control frames");
+    }
+
     /** The next frame of any kind; EOF before its first byte is an {@link EOFException}. */
     public static Frame read(DataInputStream in) throws IOException {
         int b0 = in.read();
