@@ -4,10 +4,9 @@ load generator (bench/java/BenchLoad.java http: keep-alive, fixed concurrency, o
 connection). Rows: requests/s, p50/p99, server CPU-seconds per 10,000 requests, MiB/s of the large body.
 """
 import os
-import shutil
 
-from common import (BENCH, ROOT, Gateway, OtherLoad, Pending, Service, large_file, last_json, med, nginx_origin, port,
-                    run_measured, settle_jit)
+from common import (BENCH, Gateway, OtherLoad, large_file, last_json, med, nginx_origin, node_service, port, run_measured,
+                    settle_jit)
 
 LARGE_MIB = 64
 
@@ -23,15 +22,8 @@ def _origin(workdir, origin_port):
 
 
 def _reference(workdir, ref_port):
-    node = shutil.which("node")
-    modules = os.path.join(ROOT, "testing", "npm", "node_modules")
-    if not node:
-        raise Pending("node is not installed (Debian nodejs)")
-    if not os.path.isdir(os.path.join(modules, "@tomphttp", "bare-server-node")):
-        raise Pending("@tomphttp/bare-server-node is not installed: run testing/install-deps.sh")
-    env = dict(os.environ, NODE_PATH=modules)
-    return Service("bare-reference", [node, os.path.join(BENCH, "js", "bare-reference.cjs"), str(ref_port)], workdir,
-                   env=env, ready_port=ref_port)
+    return node_service(workdir, "bare-reference", "@tomphttp/bare-server-node",
+                        os.path.join(BENCH, "js", "bare-reference.cjs"), ref_port)
 
 
 def bare(args, workdir, java, log):

@@ -412,6 +412,18 @@ http {
     return Service(name, [nginx, "-p", workdir, "-c", conf], workdir, ready_port=origin_port)
 
 
+def node_service(workdir, name, package, script, ref_port):
+    """A Node reference server (`script` with its port) that needs the npm `package` from testing/npm."""
+    node = shutil.which("node")
+    modules = os.path.join(ROOT, "testing", "npm", "node_modules")
+    if not node:
+        raise Pending("node is not installed (Debian nodejs)")
+    if not os.path.isdir(os.path.join(modules, *package.split("/"))):
+        raise Pending("%s is not installed: run testing/install-deps.sh" % package)
+    return Service(name, [node, script, str(ref_port)], workdir, env=dict(os.environ, NODE_PATH=modules),
+                   ready_port=ref_port)
+
+
 def write(workdir, name, text):
     path = os.path.join(workdir, name)
     with open(path, "w") as f:

@@ -6,10 +6,9 @@ CPU-seconds per GB moved. Then `open`: 32 CONNECTs in flight to a target that wr
 each CLOSE answered with a new CONNECT: streams opened per second.
 """
 import os
-import shutil
 import subprocess
 
-from common import BENCH, ROOT, Gateway, OtherLoad, Pending, Service, last_json, med, port, run_measured
+from common import BENCH, Gateway, OtherLoad, Pending, last_json, med, node_service, port, run_measured
 
 SERVERS = ("isthmus", "wisp-js")
 DIRECTIONS = ("download", "upload")
@@ -29,14 +28,8 @@ def _load_tool(workdir):
 
 
 def _reference(workdir, ref_port):
-    node = shutil.which("node")
-    modules = os.path.join(ROOT, "testing", "npm", "node_modules")
-    if not node:
-        raise Pending("node is not installed (Debian nodejs)")
-    if not os.path.isdir(os.path.join(modules, "@mercuryworkshop", "wisp-js")):
-        raise Pending("@mercuryworkshop/wisp-js is not installed: run testing/install-deps.sh")
-    return Service("wisp-js", [node, os.path.join(BENCH, "wisp", "wisp-js-server.cjs"), str(ref_port)], workdir,
-                   env=dict(os.environ, NODE_PATH=modules), ready_port=ref_port)
+    return node_service(workdir, "wisp-js", "@mercuryworkshop/wisp-js", os.path.join(BENCH, "wisp", "wisp-js-server.cjs"),
+                        ref_port)
 
 
 def wisp(args, workdir, log, profiles):
