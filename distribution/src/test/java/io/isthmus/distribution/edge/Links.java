@@ -13,6 +13,7 @@ import io.isthmus.core.ValidatedConfig;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.testing.WsFrames;
+import io.isthmus.core.testing.HandJwt;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -30,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -38,8 +38,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Legitimate clients of all five protocols against one gateway, one complete link per call: the payload
@@ -128,20 +126,7 @@ final class Links implements AutoCloseable {
 
     static String wstToken(String id) {
         long now = System.currentTimeMillis() / 1000;
-        String input = b64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "."
-                + b64url("{\"tid\":\"" + id + "\",\"exp\":" + (now + 3600) + ",\"nbf\":" + (now - 60) + "}");
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(WST_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return input + "." + Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String b64url(String s) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+        return HandJwt.hs256(WST_SECRET, "{\"tid\":\"" + id + "\",\"exp\":" + (now + 3600) + ",\"nbf\":" + (now - 60) + "}");
     }
 
     /** The Remoted server's side: every accepted link echoes until its client ends, then ends too. */
