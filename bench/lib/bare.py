@@ -4,60 +4,26 @@ load generator (bench/java/BenchLoad.java http: keep-alive, fixed concurrency, o
 connection). Rows: requests/s, p50/p99, server CPU-seconds per 10,000 requests, MiB/s of the large body.
 """
 import os
-import shutil
-import statistics
 
-from common import (BENCH, ROOT, Gateway, OtherLoad, Pending, Service, last_json, port, run_measured, settle_jit,
-                    write)
+from common import (BENCH, Gateway, OtherLoad, large_file, last_json, med, nginx_origin, node_service, port, run_measured,
+                    settle_jit)
 
 LARGE_MIB = 64
 
 
 def _origin(workdir, origin_port):
-    nginx = shutil.which("nginx")
-    if not nginx:
-        raise Pending("nginx is not installed")
     files = os.path.join(workdir, "files")
     os.makedirs(files, exist_ok=True)
-    with open(os.path.join(files, "large.bin"), "wb") as f:
-        block = os.urandom(1 << 20)
-        for _ in range(LARGE_MIB):
-            f.write(block)
-    conf = write(workdir, "bare-origin.conf", """daemon off;
-master_process off;
-worker_processes 1;
-error_log stderr warn;
-pid %(w)s/bare-origin.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 120s;
-  client_body_temp_path %(w)s/tmp-body;
-  proxy_temp_path %(w)s/tmp-proxy;
-  fastcgi_temp_path %(w)s/tmp-fastcgi;
-  uwsgi_temp_path %(w)s/tmp-uwsgi;
-  scgi_temp_path %(w)s/tmp-scgi;
-  server {
-    listen 127.0.0.1:%(p)d;
+    large_file(os.path.join(files, "large.bin"), LARGE_MIB)
+    return nginx_origin(workdir, "bare-origin", origin_port, """\
     location = /small { default_type text/plain; return 200 "hello from the origin, a small response\\n"; }
-    location /files/ { root %(w)s; sendfile on; }
-  }
-}
-""" % {"w": workdir, "p": origin_port})
-    return Service("bare-origin", [nginx, "-p", workdir, "-c", conf], workdir, ready_port=origin_port)
+    location /files/ { root %s; sendfile on; }
+""" % workdir, http="  keepalive_timeout 120s;\n")
 
 
 def _reference(workdir, ref_port):
-    node = shutil.which("node")
-    modules = os.path.join(ROOT, "testing", "npm", "node_modules")
-    if not node:
-        raise Pending("node is not installed (Debian nodejs)")
-    if not os.path.isdir(os.path.join(modules, "@tomphttp", "bare-server-node")):
-        raise Pending("@tomphttp/bare-server-node is not installed: run testing/install-deps.sh")
-    env = dict(os.environ, NODE_PATH=modules)
-    return Service("bare-reference", [node, os.path.join(BENCH, "js", "bare-reference.cjs"), str(ref_port)], workdir,
-                   env=env, ready_port=ref_port)
+    return node_service(workdir, "bare-reference", "@tomphttp/bare-server-node",
+                        os.path.join(BENCH, "js", "bare-reference.cjs"), ref_port)
 
 
 def bare(args, workdir, java, log):
@@ -123,11 +89,6 @@ def bare(args, workdir, java, log):
             s.stop()
 
 
-def _med(rows, key):
-    values = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(values) if values else None
-
-
 def bare_report(results, args):
     lines = ["## Bare v3 GET (%d keep-alive connections, %d s after %d s warm-up, %d rounds, medians)" % (
         args.bare_connections, args.bare_seconds, args.bare_warmup, args.rounds), "",
@@ -136,16 +97,16 @@ def bare_report(results, args):
         "| path | requests/s | p50 ms | p99 ms | server CPU-s per 10k requests | large body MiB/s | errors | other load (cores) |",
         "|---|---|---|---|---|---|---|---|"]
     for name, rows in results.items():
-        cpu = _med(rows, "cpu_s_per_10k")
+        cpu = med(rows, "cpu_s_per_10k")
         lines.append("| %s | %.0f | %.2f | %.2f | %s | %.0f | %d | %.2f |" % (
-            name, _med(rows, "rps"), _med(rows, "p50_ms"), _med(rows, "p99_ms"),
-            "%.2f" % cpu if cpu is not None else "-", _med(rows, "large_mib_per_s"),
-            sum(r["errors"] for r in rows), _med(rows, "other_cores") or 0))
+            name, med(rows, "rps"), med(rows, "p50_ms"), med(rows, "p99_ms"),
+            "%.2f" % cpu if cpu is not None else "-", med(rows, "large_mib_per_s"),
+            sum(r["errors"] for r in rows), med(rows, "other_cores") or 0))
     isthmus, ref, direct = results.get("isthmus"), results.get("bare-server-node"), results.get("direct (nginx)")
-    if isthmus and ref and _med(ref, "rps"):
+    if isthmus and ref and med(ref, "rps"):
         lines += ["", "Isthmus vs the reference: %.2fx the requests/s, p99 %.2f vs %.2f ms, %.2f vs %.2f CPU-s per 10k; "
                   "large body %.0f%% of direct." % (
-                      _med(isthmus, "rps") / _med(ref, "rps"), _med(isthmus, "p99_ms"), _med(ref, "p99_ms"),
-                      _med(isthmus, "cpu_s_per_10k") or 0, _med(ref, "cpu_s_per_10k") or 0,
-                      100 * _med(isthmus, "large_mib_per_s") / _med(direct, "large_mib_per_s") if direct else 0)]
+                      med(isthmus, "rps") / med(ref, "rps"), med(isthmus, "p99_ms"), med(ref, "p99_ms"),
+                      med(isthmus, "cpu_s_per_10k") or 0, med(ref, "cpu_s_per_10k") or 0,
+                      100 * med(isthmus, "large_mib_per_s") / med(direct, "large_mib_per_s") if direct else 0)]
     return lines + [""]

@@ -7,8 +7,10 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -366,6 +368,60 @@ def find_isthmus(path):
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise Pending("no gateway executable at %s: build it (mvn -B -q package -DskipTests) or pass --isthmus" % path)
     return path
+
+
+def med(rows, key):
+    """The median of `key` over the rows that have a value for it, or None."""
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def large_file(path, mib):
+    """`mib` MiB of random bytes (one random MiB repeated) at `path`."""
+    with open(path, "wb") as f:
+        block = os.urandom(1 << 20)
+        for _ in range(mib):
+            f.write(block)
+
+
+def nginx_origin(workdir, name, origin_port, server, http=""):
+    """An nginx origin (one worker, no access log, endless keep-alive) on 127.0.0.1:origin_port; `server` is the
+    body of its server block, `http` more lines of its http block."""
+    nginx = shutil.which("nginx")
+    if not nginx:
+        raise Pending("nginx is not installed")
+    conf = write(workdir, name + ".conf", """daemon off;
+master_process off;
+worker_processes 1;
+error_log stderr warn;
+pid %(w)s/%(n)s.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+%(h)s  client_body_temp_path %(w)s/tmp-body;
+  proxy_temp_path %(w)s/tmp-proxy;
+  fastcgi_temp_path %(w)s/tmp-fastcgi;
+  uwsgi_temp_path %(w)s/tmp-uwsgi;
+  scgi_temp_path %(w)s/tmp-scgi;
+  server {
+    listen 127.0.0.1:%(p)d;
+%(s)s  }
+}
+""" % {"w": workdir, "n": name, "p": origin_port, "h": http, "s": server})
+    return Service(name, [nginx, "-p", workdir, "-c", conf], workdir, ready_port=origin_port)
+
+
+def node_service(workdir, name, package, script, ref_port):
+    """A Node reference server (`script` with its port) that needs the npm `package` from testing/npm."""
+    node = shutil.which("node")
+    modules = os.path.join(ROOT, "testing", "npm", "node_modules")
+    if not node:
+        raise Pending("node is not installed (Debian nodejs)")
+    if not os.path.isdir(os.path.join(modules, *package.split("/"))):
+        raise Pending("%s is not installed: run testing/install-deps.sh" % package)
+    return Service(name, [node, script, str(ref_port)], workdir, env=dict(os.environ, NODE_PATH=modules),
+                   ready_port=ref_port)
 
 
 def write(workdir, name, text):

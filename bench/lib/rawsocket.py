@@ -3,19 +3,11 @@
 WebSocket client reads), and the round trip of small messages through an echo target."""
 import os
 import shutil
-import statistics
 
-from common import Gateway, OtherLoad, Pending, Service, compile_c, last_json, port, run_measured
+from common import Gateway, OtherLoad, Pending, Service, compile_c, last_json, med, port, run_measured
 
 STREAMS = (1, 10)
 RELAYS = ("websockify", "isthmus")
-
-
-def med(rows, key):
-    values = [r[key] for r in rows if key in r]
-    return statistics.median(values) if values else None
-
-
 DIRECTIONS = ("download", "upload")
 
 

@@ -5,20 +5,14 @@ returns rows for the report. Every load is bounded in count and in time.
 """
 import os
 import select
-import statistics
 import subprocess
 import time
 
-from common import (Gateway, OtherLoad, Service, compile_c, jit_seconds, last_json, port, run_measured, settle_jit,
-                    slab_bytes, webroute_conf)
+from common import (Gateway, OtherLoad, Service, compile_c, jit_seconds, last_json, med, port, run_measured,
+                    settle_jit, slab_bytes, webroute_conf)
 
 REMOTED_SERVER_KEY = "bench-server-key-0123456789abcdef"
 REMOTED_CLIENT_KEY = "bench-client-key-0123456789abcdef"
-
-
-def med(rows, key):
-    values = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(values) if values else None
 
 
 # ---------------------------------------------------------------- latency

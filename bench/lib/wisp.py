@@ -6,11 +6,9 @@ CPU-seconds per GB moved. Then `open`: 32 CONNECTs in flight to a target that wr
 each CLOSE answered with a new CONNECT: streams opened per second.
 """
 import os
-import shutil
-import statistics
 import subprocess
 
-from common import BENCH, ROOT, Gateway, OtherLoad, Pending, Service, last_json, port, run_measured
+from common import BENCH, Gateway, OtherLoad, Pending, last_json, med, node_service, port, run_measured
 
 SERVERS = ("isthmus", "wisp-js")
 DIRECTIONS = ("download", "upload")
@@ -30,14 +28,8 @@ def _load_tool(workdir):
 
 
 def _reference(workdir, ref_port):
-    node = shutil.which("node")
-    modules = os.path.join(ROOT, "testing", "npm", "node_modules")
-    if not node:
-        raise Pending("node is not installed (Debian nodejs)")
-    if not os.path.isdir(os.path.join(modules, "@mercuryworkshop", "wisp-js")):
-        raise Pending("@mercuryworkshop/wisp-js is not installed: run testing/install-deps.sh")
-    return Service("wisp-js", [node, os.path.join(BENCH, "wisp", "wisp-js-server.cjs"), str(ref_port)], workdir,
-                   env=dict(os.environ, NODE_PATH=modules), ready_port=ref_port)
+    return node_service(workdir, "wisp-js", "@mercuryworkshop/wisp-js", os.path.join(BENCH, "wisp", "wisp-js-server.cjs"),
+                        ref_port)
 
 
 def wisp(args, workdir, log, profiles):
@@ -100,11 +92,6 @@ def wisp(args, workdir, log, profiles):
             s.stop()
 
 
-def _med(rows, key):
-    values = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(values) if values else None
-
-
 def wisp_report(results, args):
     lines = ["## Wisp vs the wisp-js 0.5.0 server (one WebSocket, %d s x %d rounds, medians)" % (args.seconds, args.rounds),
              "",
@@ -120,8 +107,8 @@ def wisp_report(results, args):
                 rows = bulk.get("%s|%s|%d" % (name, direction, streams), [])
                 if rows:
                     lines.append("| %s | %s | %d | %.1f | %.2f | %.2f |" % (
-                        name, direction, streams, _med(rows, "mib_s"), _med(rows, "cpu_s_per_gb") or 0,
-                        _med(rows, "other_cores") or 0))
+                        name, direction, streams, med(rows, "mib_s"), med(rows, "cpu_s_per_gb") or 0,
+                        med(rows, "other_cores") or 0))
     lines.append("")
     for direction in DIRECTIONS:
         for streams in STREAMS:
@@ -130,8 +117,8 @@ def wisp_report(results, args):
             if i and w:
                 lines.append("- %s, %d stream(s): Isthmus %.2fx wisp-js's MiB/s at %.2f CPU-s/GB (wisp-js %.2f); "
                              "goal: at least 1.5x at at most 0.5 CPU-s/GB." % (
-                                 direction, streams, _med(i, "mib_s") / _med(w, "mib_s"), _med(i, "cpu_s_per_gb"),
-                                 _med(w, "cpu_s_per_gb")))
+                                 direction, streams, med(i, "mib_s") / med(w, "mib_s"), med(i, "cpu_s_per_gb"),
+                                 med(w, "cpu_s_per_gb")))
     opened = results.get("open", {})
     if opened:
         lines += ["", "Streams opened per second (%d CONNECTs in flight on one WebSocket, each target writes a byte "
@@ -140,5 +127,5 @@ def wisp_report(results, args):
         for name in SERVERS:
             rows = opened.get(name, [])
             if rows:
-                lines.append("| %s | %.0f | %d |" % (name, _med(rows, "opened_per_s"), sum(r["failed"] for r in rows)))
+                lines.append("| %s | %.0f | %d |" % (name, med(rows, "opened_per_s"), sum(r["failed"] for r in rows)))
     return lines + [""]

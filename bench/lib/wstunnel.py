@@ -7,15 +7,13 @@ server and client cannot be installed here: their row is the anchor measured ear
 (issue #12), printed for reference, not measured in this run.
 """
 import os
-import shutil
-import statistics
 import subprocess
 import time
 import urllib.error
 import urllib.request
 
-from common import (GATEWAY_JAVA_OPTS, Gateway, OtherLoad, Pending, Service, find_isthmus, last_json, port,
-                    run_measured, settle_jit, write)
+from common import (GATEWAY_JAVA_OPTS, Gateway, OtherLoad, Service, find_isthmus, large_file, last_json, med,
+                    nginx_origin, port, run_measured, settle_jit)
 
 LARGE_MIB = 10
 CLIENT_ID = "bench1"
@@ -26,39 +24,15 @@ GOALS = {"rps": 5000, "p99_ms": 25, "cpu_s_per_10k": 2.0, "large_mib_per_s": 500
 
 
 def _origin(workdir, origin_port):
-    nginx = shutil.which("nginx")
-    if not nginx:
-        raise Pending("nginx is not installed")
     files = os.path.join(workdir, "wst-files")
     os.makedirs(files, exist_ok=True)
     with open(os.path.join(files, "small.txt"), "w") as f:
         f.write("hello from the origin, a small file\n")
-    with open(os.path.join(files, "large.bin"), "wb") as f:
-        block = os.urandom(1 << 20)
-        for _ in range(LARGE_MIB):
-            f.write(block)
-    conf = write(workdir, "wst-origin.conf", """daemon off;
-master_process off;
-worker_processes 1;
-error_log stderr warn;
-pid %(w)s/wst-origin.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  client_body_temp_path %(w)s/tmp-body;
-  proxy_temp_path %(w)s/tmp-proxy;
-  fastcgi_temp_path %(w)s/tmp-fastcgi;
-  uwsgi_temp_path %(w)s/tmp-uwsgi;
-  scgi_temp_path %(w)s/tmp-scgi;
-  server {
-    listen 127.0.0.1:%(p)d;
-    root %(f)s;
+    large_file(os.path.join(files, "large.bin"), LARGE_MIB)
+    return nginx_origin(workdir, "wst-origin", origin_port, """\
+    root %s;
     sendfile on;
-  }
-}
-""" % {"w": workdir, "p": origin_port, "f": files})
-    return Service("wst-origin", [nginx, "-p", workdir, "-c", conf], workdir, ready_port=origin_port)
+""" % files)
 
 
 def _client(args, workdir, gw_port, origin_port):
@@ -152,11 +126,6 @@ def wstunnel(args, workdir, java, log, profiles=None):
             s.stop()
 
 
-def _med(rows, key):
-    values = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(values) if values else None
-
-
 def _fmt(v, pattern):
     return pattern % v if v is not None else "-"
 
@@ -172,16 +141,16 @@ def wstunnel_report(results, args):
              "|---|---|---|---|---|---|---|---|---|"]
     for name, rows in results.items():
         lines.append("| %s | %.0f | %.2f | %.2f | %s | %s | %.0f | %d | %.2f |" % (
-            name, _med(rows, "rps"), _med(rows, "p50_ms"), _med(rows, "p99_ms"), _fmt(_med(rows, "cpu_s_per_10k"), "%.2f"),
-            _fmt(_med(rows, "client_cpu_s_per_10k"), "%.2f"), _med(rows, "large_mib_per_s"),
-            sum(r["errors"] for r in rows), _med(rows, "other_cores") or 0))
+            name, med(rows, "rps"), med(rows, "p50_ms"), med(rows, "p99_ms"), _fmt(med(rows, "cpu_s_per_10k"), "%.2f"),
+            _fmt(med(rows, "client_cpu_s_per_10k"), "%.2f"), med(rows, "large_mib_per_s"),
+            sum(r["errors"] for r in rows), med(rows, "other_cores") or 0))
     a = GO_ANCHOR
     lines.append("| Go websocktunnel server + Go wst-client (anchor of issue #12, measured earlier, not in this run) "
                  "| ~%d | - | ~%d | %.1f | - | %d | - | - |" % (a["rps"], a["p99_ms"], a["cpu_s_per_10k"], a["large_mib_per_s"]))
     rows = results.get("isthmus + isthmus wst-client")
     if rows:
-        rps, p99, cpu, large = (_med(rows, "rps"), _med(rows, "p99_ms"), _med(rows, "cpu_s_per_10k"),
-                                _med(rows, "large_mib_per_s"))
+        rps, p99, cpu, large = (med(rows, "rps"), med(rows, "p99_ms"), med(rows, "cpu_s_per_10k"),
+                                med(rows, "large_mib_per_s"))
 
         def verdict(ok):
             return "met" if ok else "**missed**"

@@ -8,6 +8,7 @@ import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.LeakGuard;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.WsFrames;
 import io.isthmus.wstunnel.TunnelTokens;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -67,8 +68,7 @@ class GracefulDrainTest {
     }
 
     private static String webSocket(String path, String extraHeaders) {
-        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
+        return WsFrames.upgradeRequest(path, "127.0.0.1", extraHeaders);
     }
 
     private static String webRoute(String id) {
@@ -210,7 +210,7 @@ class GracefulDrainTest {
     }
 
     private static int closeCode(RawClient c) throws IOException {
-        WsFrames.Frame f = WsFrames.read(new DataInputStream(c.in()));
+        WsFrames.Frame f = WsFrames.readData(new DataInputStream(c.in()));
         assertThat(f.opcode()).isEqualTo(WsFrames.CLOSE);
         return f.closeCode();
     }

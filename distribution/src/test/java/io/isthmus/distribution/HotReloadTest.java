@@ -12,6 +12,7 @@ import io.isthmus.core.reload.ConfigReloader;
 import io.isthmus.core.reload.HangupSignal;
 import io.isthmus.core.testing.LeakGuard;
 import io.isthmus.core.testing.RawClient;
+import io.isthmus.core.testing.WsFrames;
 import io.isthmus.wstunnel.TunnelTokens;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -150,8 +151,7 @@ class HotReloadTest {
     }
 
     private static String webSocket(String target, String extraHeaders) {
-        return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
+        return WsFrames.upgradeRequest(target, "127.0.0.1", extraHeaders);
     }
 
     private String remotedRegistration(String path, String key) {
@@ -182,8 +182,8 @@ class HotReloadTest {
         c.send(webSocket("/sockets/websockify?token=" + token, "Sec-WebSocket-Protocol: binary\r\n"));
         assertThat(c.readHead()).startsWith("HTTP/1.1 101 ");
         DataInputStream in = new DataInputStream(c.in());
-        c.send(WsFrames.maskedBinary("hello".getBytes(StandardCharsets.US_ASCII)));
-        WsFrames.Frame f = WsFrames.read(in);
+        c.send(WsFrames.frame(WsFrames.BINARY, "hello".getBytes(StandardCharsets.US_ASCII), true));
+        WsFrames.Frame f = WsFrames.readData(in);
         if (f.opcode() == WsFrames.CLOSE) {
             return false;
         }
@@ -245,7 +245,7 @@ class HotReloadTest {
         assertThat(status(remotedRegistration("/svc3/", S2))).startsWith("HTTP/1.1 101 ");
         assertThat(status(remotedClient("/svc/", "id-1", C1))).startsWith("HTTP/1.1 403 ");
         client().send(remotedClient("/svc/", "id-2", C2));
-        WsFrames.Frame announced = WsFrames.read(new DataInputStream(registered.in()));
+        WsFrames.Frame announced = WsFrames.readData(new DataInputStream(registered.in()));
         assertThat(new String(announced.payload(), StandardCharsets.UTF_8)).contains("\"id\":\"id-2\"");
         // websocktunnel: tokens signed with the old secret are refused, the new secret's accepted.
         assertThat(status(wstRegistration("c2", W1))).startsWith("HTTP/1.1 401 ");

@@ -10,6 +10,7 @@ import io.isthmus.core.overload.MemoryReading;
 import io.isthmus.core.testing.LeakGuard;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.WsFrames;
 import io.isthmus.wstunnel.TunnelTokens;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -70,8 +71,7 @@ class MemoryOverloadTest {
     }
 
     private static String webSocket(String path, String extraHeaders) {
-        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
+        return WsFrames.upgradeRequest(path, "127.0.0.1", extraHeaders);
     }
 
     private String wstRegistration(String id) {
@@ -133,7 +133,7 @@ class MemoryOverloadTest {
         wisp.send(webSocket("/sockets/wisp/", ""));
         assertThat(wisp.readHead()).startsWith("HTTP/1.1 101 ");
         DataInputStream wispIn = new DataInputStream(wisp.in());
-        assertThat(hex(WsFrames.read(wispIn).payload())).isEqualTo("030000000080000000");
+        assertThat(hex(WsFrames.readData(wispIn).payload())).isEqualTo("030000000080000000");
 
         pressure(0.90);
         assertThat(guard.underPressure()).isTrue();
@@ -158,9 +158,9 @@ class MemoryOverloadTest {
                 .startsWith("HTTP/1.1 503 ").endsWith("Service Unavailable\n");
         assertThat(refusal(wstRegistration("c2"))).startsWith("HTTP/1.1 503 ");
         // Wisp: a CONNECT on the live session is closed with 0x49 (throttled); a new session gets 503.
-        wisp.send(WsFrames.maskedBinary(HexFormat.of().parseHex("0101000000015000" + HexFormat.of().formatHex(
-                "example.com".getBytes(StandardCharsets.US_ASCII)))));
-        assertThat(hex(WsFrames.read(wispIn).payload())).isEqualTo("040100000049");
+        wisp.send(WsFrames.frame(WsFrames.BINARY, HexFormat.of().parseHex("0101000000015000" + HexFormat.of().formatHex(
+                "example.com".getBytes(StandardCharsets.US_ASCII))), true));
+        assertThat(hex(WsFrames.readData(wispIn).payload())).isEqualTo("040100000049");
         assertThat(refusal(webSocket("/sockets/wisp/", ""))).startsWith("HTTP/1.1 503 ");
         // websockify: 503 before the upgrade.
         assertThat(refusal(webSocket("/sockets/websockify", "Sec-WebSocket-Protocol: binary\r\n"))).startsWith("HTTP/1.1 503 ");
@@ -199,10 +199,10 @@ class MemoryOverloadTest {
         RawClient wst2 = client();
         wst2.send(wstRegistration("c2"));
         assertThat(wst2.readHead()).startsWith("HTTP/1.1 101 ");
-        wisp.send(WsFrames.maskedBinary(HexFormat.of().parseHex("0103000000015000" + HexFormat.of().formatHex(
-                "127.0.0.1".getBytes(StandardCharsets.US_ASCII)))));
+        wisp.send(WsFrames.frame(WsFrames.BINARY, HexFormat.of().parseHex("0103000000015000" + HexFormat.of().formatHex(
+                "127.0.0.1".getBytes(StandardCharsets.US_ASCII))), true));
         // Admitted now: the egress policy judges it (loopback is blocked, 0x48), no longer the memory guard.
-        assertThat(hex(WsFrames.read(wispIn).payload())).isEqualTo("040300000048");
+        assertThat(hex(WsFrames.readData(wispIn).payload())).isEqualTo("040300000048");
         RawClient websockify = client();
         websockify.send(webSocket("/sockets/websockify", "Sec-WebSocket-Protocol: binary\r\n"));
         assertThat(websockify.readHead()).startsWith("HTTP/1.1 101 ");

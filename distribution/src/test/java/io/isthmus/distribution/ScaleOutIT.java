@@ -11,6 +11,7 @@ import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.testing.NginxFixture;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.HandJwt;
 import io.isthmus.remoted.sdk.RemotedClient;
 import io.isthmus.remoted.sdk.RemotedServerSocket;
 import io.isthmus.remoted.sdk.RemotedSocket;
@@ -30,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +38,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -327,16 +325,7 @@ class ScaleOutIT {
     }
 
     private RemotedLink remotedLink(RemotedServerSocket server, String url, int instance) throws Exception {
-        CompletableFuture<RemotedSocket> accepted = CompletableFuture.supplyAsync(() -> {
-            try {
-                return server.accept();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<RemotedSocket> accepted = TrafficMix.acceptLater(server);
         WebRouteConnection client = RemotedClient.connect(url, null);
         open.add(client::close);
         RemotedSocket served = keep(accepted.get(20, TimeUnit.SECONDS));
@@ -363,16 +352,7 @@ class ScaleOutIT {
     }
 
     private static String jwt(String tid, long exp, long nbf) {
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String input = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + b64.encodeToString(("{\"tid\":\"" + tid + "\",\"exp\":" + exp + ",\"nbf\":" + nbf + "}").getBytes(StandardCharsets.UTF_8));
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(WST_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return input + "." + b64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return HandJwt.hs256(WST_SECRET, "{\"tid\":\"" + tid + "\",\"exp\":" + exp + ",\"nbf\":" + nbf + "}");
     }
 
     private int view(int port, String id, String path) throws Exception {

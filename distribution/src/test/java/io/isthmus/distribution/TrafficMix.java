@@ -113,6 +113,20 @@ final class TrafficMix implements AutoCloseable {
         return root.getStringList("isthmus.plugins.remoted.server-keys").contains(SERVER_KEY);
     }
 
+    /** The server's next accepted link, accepted on a pool thread so that the caller can connect meanwhile. */
+    static CompletableFuture<RemotedSocket> acceptLater(RemotedServerSocket server) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return server.accept();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     /** A server registers its path, a client reaches it, and a few bytes go each way. */
     private void remotedLink(Gateway gateway) throws IOException {
         String host = "127.0.0.1:" + gateway.address().getPort();
@@ -120,16 +134,7 @@ final class TrafficMix implements AutoCloseable {
         clients.add(server);
         try {
             assertThat(server.awaitRegistered(Duration.ofSeconds(10))).as("remoted registration").isTrue();
-            CompletableFuture<RemotedSocket> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return server.accept();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<RemotedSocket> accepted = acceptLater(server);
             WebRouteConnection client = RemotedClient.connect("rwr://" + CLIENT_KEY + "@" + host + "/mix/service/", null);
             clients.add(client::close);
             RemotedSocket served = accepted.get(10, TimeUnit.SECONDS);

@@ -272,6 +272,44 @@ final class BareRequests {
         return out.toString();
     }
 
+    /**
+     * A WebSocket connect's header object (v1 meta, v3 connect message), read leniently: a name that is not
+     * a token or is in {@code skipped} is dropped; each value (or each of an array's) is checked as {@code id}.
+     */
+    static List<String[]> jsonHeaders(JsonNode headers, Set<String> skipped, String id) {
+        List<String[]> lines = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (!isToken(f.getKey()) || skipped.contains(f.getKey().toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            List<JsonNode> values = new ArrayList<>();
+            if (f.getValue().isArray()) {
+                f.getValue().forEach(values::add);
+            } else {
+                values.add(f.getValue());
+            }
+            for (JsonNode v : values) {
+                String value = v.asText();
+                checkValue(value, id);
+                lines.add(new String[] {f.getKey(), value});
+            }
+        }
+        return lines;
+    }
+
+    /** A WebSocket connect's list of header names to forward, lower-cased, those in {@code skipped} dropped. */
+    static List<String> jsonForwardNames(JsonNode names, Set<String> skipped) {
+        List<String> forward = new ArrayList<>();
+        names.forEach(n -> {
+            String name = n.asText().toLowerCase(Locale.ROOT);
+            if (!skipped.contains(name)) {
+                forward.add(name);
+            }
+        });
+        return forward;
+    }
+
     private static List<String> forwardList(RequestHead head, String[] defaults, boolean cache) {
         List<String> names = new ArrayList<>(List.of(defaults));
         if (cache) {

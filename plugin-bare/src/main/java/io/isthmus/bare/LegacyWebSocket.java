@@ -9,7 +9,6 @@ import io.isthmus.core.splice.TcpEndpoint;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -128,31 +127,10 @@ final class LegacyWebSocket {
         if (!path.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
             throw BareError.invalid("request.headers.sec-websocket-protocol", "Invalid path").failure();
         }
-        List<String[]> lines = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = json.path("headers").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            // The gateway frames the upgrade itself (as X-Bare-Headers' forbidden send headers).
-            if (!BareRequests.isToken(f.getKey()) || HeaderLists.FORBIDDEN_SEND.contains(f.getKey().toLowerCase(Locale.ROOT))) {
-                continue;
-            }
-            List<JsonNode> values = new ArrayList<>();
-            if (f.getValue().isArray()) {
-                f.getValue().forEach(values::add);
-            } else {
-                values.add(f.getValue());
-            }
-            for (JsonNode v : values) {
-                BareRequests.checkValue(v.asText(), "request.headers.sec-websocket-protocol");
-                lines.add(new String[] {f.getKey(), v.asText()});
-            }
-        }
-        List<String> forward = new ArrayList<>();
-        json.path("forward_headers").forEach(n -> {
-            String name = n.asText().toLowerCase(Locale.ROOT);
-            if (!HeaderLists.FORBIDDEN_SEND.contains(name)) {
-                forward.add(name);
-            }
-        });
+        // The gateway frames the upgrade itself (as X-Bare-Headers' forbidden send headers).
+        List<String[]> lines = BareRequests.jsonHeaders(json.path("headers"), HeaderLists.FORBIDDEN_SEND,
+                "request.headers.sec-websocket-protocol");
+        List<String> forward = BareRequests.jsonForwardNames(json.path("forward_headers"), HeaderLists.FORBIDDEN_SEND);
         BareRequests.forward(head, lines, forward);
         BareRequests.requireOneHost(lines, "request.headers.sec-websocket-protocol");
         int port = r.path("port").asInt();

@@ -25,10 +25,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -207,34 +204,10 @@ final class V3WebSocket {
             boolean secure = uri.scheme().equals("wss");
             int port = uri.port();
             String target = uri.target();
-            List<String[]> lines = new ArrayList<>();
             JsonNode headers = node.path("headers");
-            if (headers.isObject()) {
-                for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> f = it.next();
-                    if (!BareRequests.isToken(f.getKey()) || OWN_HEADERS.contains(f.getKey().toLowerCase(Locale.ROOT))) {
-                        continue;
-                    }
-                    List<JsonNode> values = new ArrayList<>();
-                    if (f.getValue().isArray()) {
-                        f.getValue().forEach(values::add);
-                    } else {
-                        values.add(f.getValue());
-                    }
-                    for (JsonNode v : values) {
-                        String value = v.asText();
-                        BareRequests.checkValue(value, "headers");
-                        lines.add(new String[] {f.getKey(), value});
-                    }
-                }
-            }
-            List<String> forward = new ArrayList<>();
-            node.path("forwardHeaders").forEach(n -> {
-                String name = n.asText().toLowerCase(Locale.ROOT);
-                if (!OWN_HEADERS.contains(name)) {
-                    forward.add(name);
-                }
-            });
+            List<String[]> lines = headers.isObject()
+                    ? BareRequests.jsonHeaders(headers, OWN_HEADERS, "headers") : new ArrayList<>();
+            List<String> forward = BareRequests.jsonForwardNames(node.path("forwardHeaders"), OWN_HEADERS);
             BareRequests.forward(head, lines, forward);
             BareRequests.requireOneHost(lines, "headers");
             if (lines.stream().noneMatch(l -> l[0].equalsIgnoreCase("host"))) {

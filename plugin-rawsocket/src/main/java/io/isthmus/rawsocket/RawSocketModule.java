@@ -214,37 +214,25 @@ final class RawSocketModule extends AbstractModule {
     /** Hot reload of the signed-token keys (HS256 secret, ES256 public key, clock-skew). */
     @ProvidesIntoSet
     Reloadable reloadableSignedTokens(Optional<SignedTokens> signed) {
-        return new Reloadable() {
-            @Override
-            public String name() {
-                return "rawsocket token keys";
-            }
-
-            @Override
-            public Staged prepare(ReloadContext next) {
-                var jwt = next.plugin(RawSocketPlugin.NAME, RawSocketConfig.class).tokens().jwt();
-                if (jwt.enabled() != signed.isPresent()) {
-                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt.enabled",
-                            "switching signed tokens on or off needs a restart");
-                }
-                if (signed.isEmpty()) {
-                    return Staged.NOTHING;
-                }
-                SignedTokens fresh;
-                try {
-                    fresh = new SignedTokens(jwt);
-                } catch (IllegalArgumentException e) {
-                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt", e.getMessage());
-                }
-                return () -> signed.get().adopt(fresh);
-            }
-
-            @Override
-            public java.util.List<String> keys() {
-                String p = "isthmus.plugins.rawsocket.tokens.jwt.";
-                return java.util.List.of(p + "hs256-secret", p + "es256-public-key", p + "clock-skew");
-            }
-        };
+        String p = "isthmus.plugins.rawsocket.tokens.jwt.";
+        return Reloadable.of("rawsocket token keys",
+                java.util.List.of(p + "hs256-secret", p + "es256-public-key", p + "clock-skew"), next -> {
+                    var jwt = next.plugin(RawSocketPlugin.NAME, RawSocketConfig.class).tokens().jwt();
+                    if (jwt.enabled() != signed.isPresent()) {
+                        throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt.enabled",
+                                "switching signed tokens on or off needs a restart");
+                    }
+                    if (signed.isEmpty()) {
+                        return Reloadable.Staged.NOTHING;
+                    }
+                    SignedTokens fresh;
+                    try {
+                        fresh = new SignedTokens(jwt);
+                    } catch (IllegalArgumentException e) {
+                        throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.rawsocket.tokens.jwt", e.getMessage());
+                    }
+                    return () -> signed.get().adopt(fresh);
+                });
     }
 
     /** Looks at the token file every reload-interval, on a thread of its own (file I/O never runs on a loop). */

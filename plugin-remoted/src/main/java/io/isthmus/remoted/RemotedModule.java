@@ -9,7 +9,6 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.metrics.GatewayMetrics;
-import io.isthmus.core.reload.ReloadContext;
 import io.isthmus.core.reload.Reloadable;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
@@ -113,23 +112,11 @@ final class RemotedModule extends AbstractModule {
     /** Hot reload of the server and client keys: new requests see the new keys, live links stay. */
     @ProvidesIntoSet
     Reloadable reloadableKeys(RemotedKeys keys, RemotedHandler handler) {
-        return new Reloadable() {
-            @Override
-            public String name() {
-                return "remoted keys";
-            }
-
-            @Override
-            public Staged prepare(ReloadContext next) {
-                ApiKeys fresh = keys.reloaded(next.plugin(RemotedPlugin.NAME, RemotedConfig.class));
-                return () -> handler.useKeys(fresh);
-            }
-
-            @Override
-            public java.util.List<String> keys() {
-                return java.util.List.of("isthmus.plugins.remoted.server-keys", "isthmus.plugins.remoted.client-keys");
-            }
-        };
+        return Reloadable.of("remoted keys",
+                java.util.List.of("isthmus.plugins.remoted.server-keys", "isthmus.plugins.remoted.client-keys"), next -> {
+                    ApiKeys fresh = keys.reloaded(next.plugin(RemotedPlugin.NAME, RemotedConfig.class));
+                    return () -> handler.useKeys(fresh);
+                });
     }
 
     @ProvidesIntoSet

@@ -5,14 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.LoopbackPorts;
 import io.isthmus.remoted.sdk.RemotedClient;
 import io.isthmus.remoted.sdk.RemotedServerSocket;
 import io.isthmus.remoted.sdk.RemotedSocket;
 import io.isthmus.webroute.client.WebRouteConnection;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +38,7 @@ class RemotedBehindProxyProtocolTest {
                 .orElseThrow(() -> new AssertionError("haproxy is not installed; apt-get install -y haproxy"));
         try (Gateway g = TestGateways.start(RemotedSdkTest.config()
                 + "isthmus.client-address.proxy-protocol-sources = [\"" + HAPROXY_SOURCE + "/32\"]\n")) {
-            int front = freePort();
+            int front = LoopbackPorts.freePort();
             Files.writeString(dir.resolve("haproxy.cfg"), """
                     defaults
                         mode tcp
@@ -57,7 +54,7 @@ class RemotedBehindProxyProtocolTest {
             Process p = new ProcessBuilder(haproxy.toString(), "-db", "-f", dir.resolve("haproxy.cfg").toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
             try {
-                await("haproxy").atMost(Duration.ofSeconds(20)).failFast(() -> !p.isAlive()).until(() -> answers(front));
+                await("haproxy").atMost(Duration.ofSeconds(20)).failFast(() -> !p.isAlive()).until(() -> LoopbackPorts.answers(front));
                 String path = RemotedSdkTest.path();
                 // The server registers directly (127.0.0.1 is not a PROXY source: it is served as itself).
                 try (RemotedServerSocket server = RemotedSdkTest.register(RemotedSdkTest.gw(g), path)) {
@@ -83,21 +80,6 @@ class RemotedBehindProxyProtocolTest {
                     p.destroyForcibly();
                 }
             }
-        }
-    }
-
-    private static boolean answers(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

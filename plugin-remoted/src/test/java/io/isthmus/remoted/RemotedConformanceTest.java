@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.WsFrames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -173,7 +174,7 @@ class RemotedConformanceTest {
         try (RawWebSocket ws = register(path);
              RawClient client = new RawClient(gateway.address())) {
             client.send(webRoute(path + "?q=1", CK, "CLIENTID1", "WebRoute-Timeout: 90\r\n"));
-            RawWebSocket.Frame note = readNonPing(ws);
+            WsFrames.Frame note = readNonPing(ws);
             assertThat(note.opcode()).isEqualTo(1);
             assertThat(note.masked()).isFalse();
             assertThat(note.text()).isEqualTo("{\"ipaddr\":\"127.0.0.1:" + client.socket().getLocalPort()
@@ -257,12 +258,12 @@ class RemotedConformanceTest {
     @Test
     void case27_quietRegistrationsArePingedAndMaskedPingsAnswered() throws IOException {
         try (RawWebSocket ws = register(uniquePath())) {
-            RawWebSocket.Frame ping = ws.read();
+            WsFrames.Frame ping = ws.read();
             assertThat(ping.opcode()).isEqualTo(9);
             long sent = Long.parseLong(ping.text());
             assertThat(Math.abs(sent - System.currentTimeMillis() / 1000)).isLessThan(5);
             ws.send(9, "1795316190".getBytes(StandardCharsets.US_ASCII));
-            RawWebSocket.Frame pong = readNonPing(ws);
+            WsFrames.Frame pong = readNonPing(ws);
             assertThat(pong.opcode()).isEqualTo(10);
             assertThat(pong.text()).isEqualTo("1795316190");
         }
@@ -304,23 +305,23 @@ class RemotedConformanceTest {
         try (RawWebSocket ws = register(uniquePath())) {
             // An unmasked text frame: client frames must be masked.
             ws.client.send(new byte[] {(byte) 0x81, 0x02, 'h', 'i'});
-            RawWebSocket.Frame close = readNonPing(ws);
+            WsFrames.Frame close = readNonPing(ws);
             assertThat(close.opcode()).isEqualTo(8);
             assertThat(((close.payload()[0] & 0xff) << 8) | (close.payload()[1] & 0xff)).isEqualTo(1002);
         }
         try (RawWebSocket ws = register(uniquePath())) {
             // A binary frame announcing 1 MiB, over the 64k limit.
             ws.client.send(new byte[] {(byte) 0x82, (byte) (0x80 | 127), 0, 0, 0, 0, 0, 0x10, 0, 0, 1, 2, 3, 4});
-            RawWebSocket.Frame close = readNonPing(ws);
+            WsFrames.Frame close = readNonPing(ws);
             assertThat(close.opcode()).isEqualTo(8);
             assertThat(((close.payload()[0] & 0xff) << 8) | (close.payload()[1] & 0xff)).isEqualTo(1009);
         }
     }
 
     /** The next frame that is not the gateway's keepalive ping (the ping interval is short in these tests). */
-    static RawWebSocket.Frame readNonPing(RawWebSocket ws) throws IOException {
+    static WsFrames.Frame readNonPing(RawWebSocket ws) throws IOException {
         for (int i = 0; i < 20; i++) {
-            RawWebSocket.Frame f = ws.read();
+            WsFrames.Frame f = ws.read();
             if (f.opcode() != 9) {
                 return f;
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.WsFrames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ class RemotedKeepaliveTest {
             CompletableFuture<String> ended = CompletableFuture.supplyAsync(() -> {
                 try {
                     for (int i = 0; i < 10_000; i++) {
-                        RawWebSocket.Frame f = server.read();
+                        WsFrames.Frame f = server.read();
                         if (f.opcode() == 9) {
                             pings.incrementAndGet();
                             server.send(10, f.payload());

@@ -8,7 +8,6 @@ import com.google.inject.multibindings.ProvidesIntoSet;
 import io.isthmus.core.config.GatewayConfig;
 import io.isthmus.core.frontdoor.HeadLimits;
 import io.isthmus.core.metrics.GatewayMetrics;
-import io.isthmus.core.reload.ReloadContext;
 import io.isthmus.core.reload.Reloadable;
 import io.isthmus.core.spi.PluginService;
 import io.isthmus.core.spi.Route;
@@ -66,31 +65,19 @@ final class WstunnelModule extends AbstractModule {
     /** Hot reload of the secrets and token rules: new registrations are checked with them; live sessions stay. */
     @ProvidesIntoSet
     Reloadable reloadableSecrets(WstunnelSecrets secrets, WstunnelContext ctx) {
-        return new Reloadable() {
-            @Override
-            public String name() {
-                return "wstunnel secrets";
-            }
-
-            @Override
-            public Staged prepare(ReloadContext next) {
-                WstunnelConfig c = next.plugin(WstunnelPlugin.NAME, WstunnelConfig.class);
-                TunnelTokens fresh;
-                try {
-                    fresh = new TunnelTokens(secrets.reloaded(c), c.audience(), c.clockSkew(), c.maxTokenLifetime(),
-                            Clock.systemUTC());
-                } catch (IllegalArgumentException e) {
-                    throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.wstunnel.secrets", e.getMessage());
-                }
-                return () -> ctx.tokens().adopt(fresh);
-            }
-
-            @Override
-            public java.util.List<String> keys() {
-                String p = "isthmus.plugins." + WstunnelPlugin.NAME + ".";
-                return java.util.List.of(p + "secrets", p + "audience", p + "clock-skew", p + "max-token-lifetime");
-            }
-        };
+        String p = "isthmus.plugins." + WstunnelPlugin.NAME + ".";
+        return Reloadable.of("wstunnel secrets",
+                java.util.List.of(p + "secrets", p + "audience", p + "clock-skew", p + "max-token-lifetime"), next -> {
+                    WstunnelConfig c = next.plugin(WstunnelPlugin.NAME, WstunnelConfig.class);
+                    TunnelTokens fresh;
+                    try {
+                        fresh = new TunnelTokens(secrets.reloaded(c), c.audience(), c.clockSkew(), c.maxTokenLifetime(),
+                                Clock.systemUTC());
+                    } catch (IllegalArgumentException e) {
+                        throw new io.isthmus.core.config.InvalidConfigException("isthmus.plugins.wstunnel.secrets", e.getMessage());
+                    }
+                    return () -> ctx.tokens().adopt(fresh);
+                });
     }
 
     @ProvidesIntoSet

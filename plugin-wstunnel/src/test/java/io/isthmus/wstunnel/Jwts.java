@@ -1,9 +1,6 @@
 package io.isthmus.wstunnel;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import io.isthmus.core.testing.HandJwt;
 
 /** Test tokens built by hand (header and claims as JSON text, HMAC from the JDK), independent of the server. */
 final class Jwts {
@@ -19,28 +16,21 @@ final class Jwts {
     }
 
     static String b64(String s) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+        return HandJwt.b64url(s);
     }
 
     /** {@code claims} is the JSON object's inside, e.g. {@code "tid":"c1","exp":123}. */
     static String token(String alg, String secret, String claims) {
-        String signingInput = b64("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}") + "." + b64("{" + claims + "}");
+        String header = "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}";
         if (alg.equals("none")) {
-            return signingInput + ".";
+            return b64(header) + "." + b64("{" + claims + "}") + ".";
         }
-        try {
-            String jdk = switch (alg) {
-                case "HS256" -> "HmacSHA256";
-                case "HS384" -> "HmacSHA384";
-                default -> "HmacSHA512";
-            };
-            Mac mac = Mac.getInstance(jdk);
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), jdk));
-            byte[] sig = mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
-            return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        String jdk = switch (alg) {
+            case "HS256" -> "HmacSHA256";
+            case "HS384" -> "HmacSHA384";
+            default -> "HmacSHA512";
+        };
+        return HandJwt.signed(jdk, secret, header, "{" + claims + "}");
     }
 
     /** T(secret, tid, exp, nbf) of §10, HS256, no aud. */

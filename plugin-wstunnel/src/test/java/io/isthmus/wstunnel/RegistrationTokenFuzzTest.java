@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.isthmus.core.fuzz.FuzzSupport;
+import io.isthmus.core.testing.HandJwt;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -15,8 +16,6 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -81,16 +80,7 @@ class RegistrationTokenFuzzTest {
         int nl = text.indexOf('\n');
         String header = nl < 0 ? "{\"alg\":\"HS256\"}" : text.substring(0, nl);
         String claims = nl < 0 ? text : text.substring(nl + 1);
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String input = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
-                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(Jwts.A.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return input + "." + b64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return HandJwt.hs256(Jwts.A, header, claims);
     }
 
     /** Null when the token is good by the JDK's HMAC and Jackson's JSON; else why not. */
@@ -109,9 +99,7 @@ class RegistrationTokenFuzzTest {
             byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
             boolean signed = false;
             for (String secret : SECRETS) {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-                signed |= MessageDigest.isEqual(mac.doFinal(input), signature);
+                signed |= MessageDigest.isEqual(HandJwt.hmac("HmacSHA256", secret, input), signature);
             }
             if (!signed) {
                 return "signature";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.WsFrames;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.util.LinkedHashMap;
@@ -109,7 +110,7 @@ class DeadPeerTest {
             for (int i = 0; i < 10_000 && System.nanoTime() < end; i++) {
                 for (Map.Entry<String, Ws> e : all.entrySet()) {
                     try {
-                        Ws.Frame f = e.getValue().read();
+                        WsFrames.Frame f = e.getValue().read();
                         assertThat(f.opcode()).as(e.getKey() + " got no close").isNotEqualTo(Ws.CLOSE);
                     } catch (SocketTimeoutException quiet) {
                         // nothing but pings: as expected

@@ -8,6 +8,7 @@ import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
 import io.isthmus.distribution.edge.LegitTraffic.Counts;
 import io.isthmus.distribution.edge.Links.Protocol;
+import io.isthmus.core.testing.WsFrames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -422,7 +423,7 @@ class HostileClientsTest {
                 }
                 // The gateway's SYNs for the viewers, and a FIN for each of ours; we never ACK.
                 for (int i = 0; i < 10_000 && fins[0] < 2000; i++) {
-                    Ws.Frame f = ws.read();
+                    WsFrames.Frame f = ws.read();
                     if (f.payload().length >= 5 && f.payload()[0] == 3) {
                         fins[0]++;
                     }
@@ -535,7 +536,7 @@ class HostileClientsTest {
                         for (int i = 0; i < 400 && !closed; i++) {
                             ws.sendFrame(Ws.CONT, false, fragment, 0, fragment.length);
                             while (!closed && ws.socket.getInputStream().available() > 0) {
-                                Ws.Frame f = ws.readAny();
+                                WsFrames.Frame f = ws.readAny();
                                 if (f.opcode() == Ws.CLOSE) {
                                     code = f.closeCode();
                                     closed = true;

@@ -12,6 +12,8 @@ import io.isthmus.core.config.ConfigLoader;
 import io.isthmus.core.ValidatedConfig;
 import io.isthmus.core.metrics.GatewayMetrics;
 import io.isthmus.core.splice.SpliceEngine;
+import io.isthmus.core.testing.WsFrames;
+import io.isthmus.core.testing.HandJwt;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -29,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -37,8 +38,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Legitimate clients of all five protocols against one gateway, one complete link per call: the payload
@@ -127,20 +126,7 @@ final class Links implements AutoCloseable {
 
     static String wstToken(String id) {
         long now = System.currentTimeMillis() / 1000;
-        String input = b64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "."
-                + b64url("{\"tid\":\"" + id + "\",\"exp\":" + (now + 3600) + ",\"nbf\":" + (now - 60) + "}");
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(WST_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return input + "." + Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String b64url(String s) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+        return HandJwt.hs256(WST_SECRET, "{\"tid\":\"" + id + "\",\"exp\":" + (now + 3600) + ",\"nbf\":" + (now - 60) + "}");
     }
 
     /** The Remoted server's side: every accepted link echoes until its client ends, then ends too. */
@@ -155,13 +141,7 @@ final class Links implements AutoCloseable {
             pool.execute(() -> {
                 try (s) {
                     s.socket().setSoTimeout(30_000);
-                    InputStream in = s.getInputStream();
-                    OutputStream out = s.getOutputStream();
-                    byte[] buf = new byte[64 * 1024];
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        out.write(buf, 0, n);
-                        out.flush();
-                    }
+                    Services.echoUntilEof(s.getInputStream(), s.getOutputStream());
                     s.shutdownOutput();
                 } catch (IOException ignored) {
                     // its client reset mid-stream
@@ -426,7 +406,7 @@ final class Links implements AutoCloseable {
             expect101("bare ws", ws.responseHead);
             ws.sendText("{\"type\":\"connect\",\"remote\":\"ws://127.0.0.1:" + address.getPort()
                     + "/sockets/websockify\",\"protocols\":[\"binary\"],\"headers\":{},\"forwardHeaders\":[]}");
-            Ws.Frame open = ws.read();
+            WsFrames.Frame open = ws.read();
             if (open.opcode() != Ws.TEXT || !open.text().contains("\"open\"")) {
                 throw new IOException("bare ws: no open message but opcode " + open.opcode() + " " + open.text());
             }
@@ -456,7 +436,7 @@ final class Links implements AutoCloseable {
             if (mode == Mode.SLOW_READER) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
             }
-            Ws.Frame f = ws.read();
+            WsFrames.Frame f = ws.read();
             if (f.opcode() != Ws.BINARY && f.opcode() != Ws.CONT) {
                 throw new IOException(what + ": opcode " + f.opcode() + " (close " + f.closeCode() + ") after "
                         + got.size() + " of " + size + " bytes");
@@ -473,7 +453,7 @@ final class Links implements AutoCloseable {
         int streams = 1 + (int) (seed & 1);
         try (Ws ws = Ws.open(address, "/sockets/wisp/", "")) {
             expect101("wisp", ws.responseHead);
-            Ws.Frame first = ws.read();
+            WsFrames.Frame first = ws.read();
             if (first.payload().length < 5 || first.payload()[0] != 0x03) {
                 throw new IOException("wisp: no CONTINUE first");
             }
@@ -510,7 +490,7 @@ final class Links implements AutoCloseable {
                 if (mode == Mode.SLOW_READER) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
                 }
-                Ws.Frame f = ws.read();
+                WsFrames.Frame f = ws.read();
                 byte[] p = f.payload();
                 if (f.opcode() != Ws.BINARY || p.length < 5) {
                     throw new IOException("wisp: opcode " + f.opcode() + " close " + f.closeCode());

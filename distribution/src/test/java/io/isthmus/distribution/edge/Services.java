@@ -66,16 +66,19 @@ final class Services implements AutoCloseable {
 
     private static void echoOne(Socket s) {
         try (s) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[64 * 1024];
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                out.write(buf, 0, n);
-                out.flush();
-            }
+            echoUntilEof(s.getInputStream(), s.getOutputStream());
             s.shutdownOutput();
         } catch (IOException ignored) {
             // a peer that reset mid-stream: nothing to echo
+        }
+    }
+
+    /** Writes back every byte read, as it comes, until the peer's FIN. */
+    static void echoUntilEof(InputStream in, OutputStream out) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            out.write(buf, 0, n);
+            out.flush();
         }
     }
 

@@ -1,7 +1,8 @@
 package io.isthmus.distribution.edge;
 
 import io.isthmus.core.testing.RawClient;
-import java.io.ByteArrayOutputStream;
+import io.isthmus.core.testing.WsFrames;
+import io.isthmus.core.testing.WsFrames.Frame;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,8 +10,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A blocking WebSocket client over a plain socket, written for the edge tests: it can behave (masked
@@ -19,24 +18,12 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class Ws implements AutoCloseable {
 
-    static final int CONT = 0;
-    static final int TEXT = 1;
-    static final int BINARY = 2;
-    static final int CLOSE = 8;
-    static final int PING = 9;
-    static final int PONG = 10;
-
-    /** One frame as read; {@code fin} false for a fragment. */
-    record Frame(int opcode, boolean fin, byte[] payload) {
-        String text() {
-            return new String(payload, StandardCharsets.UTF_8);
-        }
-
-        /** The close code of a close frame, or -1. */
-        int closeCode() {
-            return opcode == CLOSE && payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : -1;
-        }
-    }
+    static final int CONT = WsFrames.CONT;
+    static final int TEXT = WsFrames.TEXT;
+    static final int BINARY = WsFrames.BINARY;
+    static final int CLOSE = WsFrames.CLOSE;
+    static final int PING = WsFrames.PING;
+    static final int PONG = WsFrames.PONG;
 
     final Socket socket;
     final String responseHead;
@@ -69,12 +56,7 @@ final class Ws implements AutoCloseable {
             s.connect(gateway, 5_000);
             s.setSoTimeout(readTimeoutMillis);
             s.setTcpNoDelay(true);
-            byte[] key = new byte[16];
-            ThreadLocalRandom.current().nextBytes(key);
-            String head = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + gateway.getPort() + "\r\n"
-                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
-                    + extraHeaders + "\r\n";
+            String head = WsFrames.upgradeRequest(path, "127.0.0.1:" + gateway.getPort(), extraHeaders);
             s.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
             return new Ws(s, RawClient.readHeadFrom(s.getInputStream()));
@@ -98,41 +80,15 @@ final class Ws implements AutoCloseable {
 
     /** One masked frame. */
     synchronized void sendFrame(int opcode, boolean fin, byte[] payload, int off, int len) throws IOException {
-        out.write(header(opcode, fin, len));
-        byte[] mask = new byte[4];
-        ThreadLocalRandom.current().nextBytes(mask);
-        out.write(mask);
-        byte[] masked = new byte[len];
-        for (int i = 0; i < len; i++) {
-            masked[i] = (byte) (payload[off + i] ^ mask[i & 3]);
-        }
-        out.write(masked);
+        out.write(WsFrames.frame(opcode, fin, payload, off, len, true));
         out.flush();
     }
 
     /** Only the header of a masked frame announcing {@code len} bytes (the payload never follows). */
     void sendHeaderOnly(int opcode, long len) throws IOException {
-        out.write(header(opcode, true, len));
+        out.write(WsFrames.header(opcode, true, true, len));
         out.write(new byte[4]);
         out.flush();
-    }
-
-    private static byte[] header(int opcode, boolean fin, long len) {
-        ByteArrayOutputStream h = new ByteArrayOutputStream(14);
-        h.write((fin ? 0x80 : 0) | opcode);
-        if (len < 126) {
-            h.write(0x80 | (int) len);
-        } else if (len <= 0xffff) {
-            h.write(0x80 | 126);
-            h.write((int) (len >>> 8));
-            h.write((int) len);
-        } else {
-            h.write(0x80 | 127);
-            for (int i = 7; i >= 0; i--) {
-                h.write((int) (len >>> (8 * i)));
-            }
-        }
-        return h.toByteArray();
     }
 
     /** The next frame that is not a ping (pings are answered, or only counted when playing dead). */
@@ -156,33 +112,7 @@ final class Ws implements AutoCloseable {
 
     /** The next frame of any kind. */
     Frame readAny() throws IOException {
-        int b0 = in.read();
-        if (b0 < 0) {
-            throw new EOFException("closed by the gateway");
-        }
-        int b1 = in.readUnsignedByte();
-        long len = b1 & 0x7f;
-        if (len == 126) {
-            len = in.readUnsignedShort();
-        } else if (len == 127) {
-            len = in.readLong();
-        }
-        if (len > 64 << 20) {
-            throw new IOException("frame of " + len + " bytes");
-        }
-        byte[] mask = null;
-        if ((b1 & 0x80) != 0) {
-            mask = new byte[4];
-            in.readFully(mask);
-        }
-        byte[] payload = new byte[(int) len];
-        in.readFully(payload);
-        if (mask != null) {
-            for (int i = 0; i < payload.length; i++) {
-                payload[i] ^= mask[i & 3];
-            }
-        }
-        return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
+        return WsFrames.read(in);
     }
 
     /** Reads until the gateway ends the connection; returns the close frame's code, or -1 if none came. */

@@ -2,6 +2,7 @@ package io.isthmus.core.reload;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A part of the core or of a plugin that takes new material (keys, secrets, a token file, a certificate)
@@ -36,6 +37,26 @@ public interface Reloadable {
     /** Files this part reads besides the config file (a certificate, a token file): the watcher watches them too. */
     default List<Path> files() {
         return List.of();
+    }
+
+    /** A part that puts {@code keys} in force with {@code prepare}: what a plugin module usually provides. */
+    static Reloadable of(String name, List<String> keys, Function<ReloadContext, Staged> prepare) {
+        return new Reloadable() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Staged prepare(ReloadContext next) {
+                return prepare.apply(next);
+            }
+
+            @Override
+            public List<String> keys() {
+                return keys;
+            }
+        };
     }
 
     /** Material that was built and checked; {@link #commit} puts it in force and must not fail. */

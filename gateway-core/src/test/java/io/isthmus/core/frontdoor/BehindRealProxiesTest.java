@@ -6,13 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.NginxFixture;
 import io.isthmus.core.testing.ProbePairing;
-import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -65,10 +64,10 @@ class BehindRealProxiesTest {
                 """.formatted(HAPROXY_SOURCE, NGINX_STREAM_SOURCE, NGINX_HTTP_SOURCE));
         int g = gateway.address().getPort();
         dir = Files.createTempDirectory("isthmus-proxies");
-        haproxyV2 = freePort();
-        haproxyV1 = freePort();
-        nginxStream = freePort();
-        nginxHttp = freePort();
+        haproxyV2 = LoopbackPorts.freePort();
+        haproxyV1 = LoopbackPorts.freePort();
+        nginxStream = LoopbackPorts.freePort();
+        nginxHttp = LoopbackPorts.freePort();
 
         Path haproxyBinary = HAPROXY.stream().map(Path::of).filter(Files::isExecutable).findFirst()
                 .orElseThrow(() -> new AssertionError("haproxy is not installed; apt-get install -y haproxy"));
@@ -135,7 +134,7 @@ class BehindRealProxiesTest {
         for (int port : new int[] {haproxyV2, haproxyV1, nginxStream, nginxHttp}) {
             await("proxy on " + port).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
                     .failFast(() -> !haproxy.isAlive() || !nginx.isAlive())
-                    .until(() -> answers(port));
+                    .until(() -> LoopbackPorts.answers(port));
         }
     }
 
@@ -160,21 +159,6 @@ class BehindRealProxiesTest {
             try (Stream<Path> all = Files.walk(dir)) {
                 all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
-        }
-    }
-
-    private static boolean answers(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

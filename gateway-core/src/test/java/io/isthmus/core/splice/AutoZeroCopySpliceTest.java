@@ -2,13 +2,10 @@ package io.isthmus.core.splice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.isthmus.core.testing.RandomPayloads;
-import io.netty.channel.epoll.Epoll;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,16 +14,7 @@ import org.junit.jupiter.api.Test;
  * lingering closes and byte counts are checked across the switch. The cases of its own drive a pair through
  * both switches (bulk: to the kernel; ping-pong: back to copying) with every byte checked in order.
  */
-class AutoZeroCopySpliceTest extends SpliceTest {
-
-    private static final long MIB = 1024 * 1024;
-
-    @Override
-    @BeforeAll
-    void start() {
-        assumeTrue(Epoll.isAvailable(), "the kernel path needs the epoll transport");
-        super.start();
-    }
+class AutoZeroCopySpliceTest extends KernelPathSpliceTest {
 
     @Override
     String gatewayConfig() {
@@ -39,11 +27,6 @@ class AutoZeroCopySpliceTest extends SpliceTest {
     }
 
     @Override
-    String pairQuery() {
-        return "zerocopy=true";
-    }
-
-    @Override
     String expectedMode() {
         return Splice.AUTO;
     }
@@ -51,11 +34,6 @@ class AutoZeroCopySpliceTest extends SpliceTest {
     double switches(String to) {
         var counter = gateway.metrics().registry().find("isthmus.zero.copy.switches").tag("to", to).counter();
         return counter == null ? 0 : counter.count();
-    }
-
-    private Splice theSplice() {
-        return gateway.splices().liveSplices().stream().filter(s -> s.options().protocol().equals("probe"))
-                .findFirst().orElseThrow();
     }
 
     @Test

@@ -1,11 +1,14 @@
 package io.isthmus.core.splice;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.isthmus.core.testing.WsFrames.frame;
 import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.RawClient;
 import io.isthmus.core.testing.TestGateways;
+import io.isthmus.core.testing.WsFrames;
+import io.isthmus.core.testing.WsFrames.Frame;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -45,16 +48,9 @@ class WebSocketEndpointTest {
         pool.shutdownNow();
     }
 
-    record Frame(int opcode, byte[] payload) {
-        int closeCode() {
-            return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : -1;
-        }
-    }
-
     static RawClient open(String path) throws IOException {
         RawClient c = new RawClient(gateway.address(), 15_000);
-        c.send("GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        c.send(WsFrames.upgradeRequest(path, "t", ""));
         assertThat(c.readHead()).startsWith("HTTP/1.1 101 ");
         return c;
     }
@@ -71,40 +67,8 @@ class WebSocketEndpointTest {
         return new RawClient[] {a, b};
     }
 
-    static byte[] frame(int opcode, byte[] payload, boolean masked) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0x80 | opcode);
-        int m = masked ? 0x80 : 0;
-        if (payload.length < 126) {
-            out.write(m | payload.length);
-        } else {
-            out.write(m | 126);
-            out.write(payload.length >>> 8);
-            out.write(payload.length & 0xff);
-        }
-        byte[] mask = {1, 2, 3, 4};
-        if (masked) {
-            out.writeBytes(mask);
-        }
-        for (int i = 0; i < payload.length; i++) {
-            out.write(masked ? payload[i] ^ mask[i % 4] : payload[i]);
-        }
-        return out.toByteArray();
-    }
-
     static Frame read(RawClient c) throws IOException {
-        DataInputStream in = new DataInputStream(c.in());
-        int b0 = in.readUnsignedByte();
-        int b1 = in.readUnsignedByte();
-        long len = b1 & 0x7f;
-        if (len == 126) {
-            len = in.readUnsignedShort();
-        } else if (len == 127) {
-            len = in.readLong();
-        }
-        byte[] payload = new byte[(int) len];
-        in.readFully(payload);
-        return new Frame(b0 & 0x0f, payload);
+        return WsFrames.read(new DataInputStream(c.in()));
     }
 
     /** The first close frame, skipping data; fails on EOF (a close without a close frame). */

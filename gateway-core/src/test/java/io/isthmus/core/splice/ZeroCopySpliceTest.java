@@ -2,11 +2,9 @@ package io.isthmus.core.splice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.isthmus.core.testing.RandomPayloads;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.Epoll;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -15,7 +13,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,16 +28,7 @@ import org.junit.jupiter.api.Test;
  * target is full and never spins, and that every way out (FIN, reset, abort, idle) hands the link back to
  * Netty without losing a byte, closing both channels properly and leaving no pipe open.
  */
-class ZeroCopySpliceTest extends SpliceTest {
-
-    private static final long MIB = 1024 * 1024;
-
-    @Override
-    @BeforeAll
-    void start() {
-        assumeTrue(Epoll.isAvailable(), "zero-copy needs the epoll transport");
-        super.start();
-    }
+class ZeroCopySpliceTest extends KernelPathSpliceTest {
 
     @Override
     String gatewayConfig() {
@@ -54,18 +42,8 @@ class ZeroCopySpliceTest extends SpliceTest {
     }
 
     @Override
-    String pairQuery() {
-        return "zerocopy=true";
-    }
-
-    @Override
     String expectedMode() {
         return Splice.SPLICE;
-    }
-
-    private Splice theSplice() {
-        return gateway.splices().liveSplices().stream().filter(s -> s.options().protocol().equals("probe"))
-                .findFirst().orElseThrow();
     }
 
     /** The live splice once its kernel path is set up (bytes sent earlier may be held and copied). */

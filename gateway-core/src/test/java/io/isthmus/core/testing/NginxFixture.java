@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +68,7 @@ public final class NginxFixture implements AutoCloseable {
         IOException last = null;
         // A free port can be taken between our probe and nginx's bind: try a few.
         for (int attempt = 0; attempt < 3; attempt++) {
-            int port = freePort();
+            int port = LoopbackPorts.freePort();
             Files.writeString(prefix.resolve("nginx.conf"), config(prefix, port, serverDirectives));
             Process p = new ProcessBuilder(nginx.toString(), "-p", prefix + "/", "-e", prefix.resolve("error.log").toString(),
                     "-c", prefix.resolve("nginx.conf").toString())
@@ -80,7 +78,7 @@ public final class NginxFixture implements AutoCloseable {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
             try {
                 await("nginx answering on " + address).atMost(START_LIMIT).pollInterval(Duration.ofMillis(20))
-                        .until(() -> !p.isAlive() || answers(address));
+                        .until(() -> !p.isAlive() || LoopbackPorts.answers(address));
             } catch (RuntimeException e) {
                 stop(p);
                 throw new AssertionError("nginx did not start: " + logs(prefix), e);
@@ -124,21 +122,6 @@ public final class NginxFixture implements AutoCloseable {
                 %2$s
                 }
                 """.formatted(prefix, httpBody.indent(2));
-    }
-
-    private static boolean answers(InetSocketAddress address) {
-        try (Socket s = new Socket()) {
-            s.connect(address, 500);
-            return true;
-        } catch (IOException notYet) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** The port nginx listens on, on 127.0.0.1. */

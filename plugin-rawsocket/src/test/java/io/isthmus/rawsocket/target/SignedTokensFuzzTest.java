@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.isthmus.core.config.HostPort;
 import io.isthmus.core.fuzz.FuzzSupport;
 import io.isthmus.rawsocket.RawSocketConfig.JwtConfig;
+import io.isthmus.core.testing.HandJwt;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,8 +17,6 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Set;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -69,20 +68,11 @@ class SignedTokensFuzzTest {
         int nl = text.indexOf('\n');
         String header = nl < 0 ? "{\"alg\":\"HS256\"}" : text.substring(0, nl);
         String claims = nl < 0 ? text : text.substring(nl + 1);
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String input = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
-                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
-        return input + "." + b64.encodeToString(hmac(input.getBytes(StandardCharsets.US_ASCII)));
+        return HandJwt.hs256(SECRET, header, claims);
     }
 
     private static byte[] hmac(byte[] input) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac.doFinal(input);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return HandJwt.hmac("HmacSHA256", SECRET, input);
     }
 
     /** Null when the JDK and Jackson agree that the token is good and names {@code target}; else why not. */

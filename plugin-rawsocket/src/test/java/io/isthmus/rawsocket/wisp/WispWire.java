@@ -1,6 +1,7 @@
 package io.isthmus.rawsocket.wisp;
 
 import io.isthmus.core.testing.RawClient;
+import io.isthmus.core.testing.WsFrames;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A Wisp client written from the spec's bytes (bare-and-wisp.md §B.2, §D): a raw RFC 6455 client (masked
@@ -19,11 +19,11 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class WispWire implements AutoCloseable {
 
-    static final int TEXT = 1;
-    static final int BINARY = 2;
-    static final int CLOSE = 8;
-    static final int PING = 9;
-    static final int PONG = 10;
+    static final int TEXT = WsFrames.TEXT;
+    static final int BINARY = WsFrames.BINARY;
+    static final int CLOSE = WsFrames.CLOSE;
+    static final int PING = WsFrames.PING;
+    static final int PONG = WsFrames.PONG;
 
     record Frame(int opcode, byte[] payload) {
         String hex() {
@@ -59,8 +59,7 @@ final class WispWire implements AutoCloseable {
     static WispWire open(InetSocketAddress gateway, String path, String extraHeaders) throws IOException {
         RawClient c = new RawClient(gateway, 10_000);
         c.socket().setTcpNoDelay(true);
-        c.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n");
+        c.send(WsFrames.upgradeRequest(path, "127.0.0.1", extraHeaders));
         return new WispWire(c, c.readHead());
     }
 
@@ -141,28 +140,7 @@ final class WispWire implements AutoCloseable {
     }
 
     private static byte[] frame(int opcode, byte[] payload) {
-        ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
-        f.write(0x80 | opcode);
-        int n = payload.length;
-        if (n < 126) {
-            f.write(0x80 | n);
-        } else if (n < 65536) {
-            f.write(0x80 | 126);
-            f.write(n >>> 8);
-            f.write(n);
-        } else {
-            f.write(0x80 | 127);
-            f.writeBytes(ByteBuffer.allocate(8).putLong(n).array());
-        }
-        byte[] mask = new byte[4];
-        ThreadLocalRandom.current().nextBytes(mask);
-        f.writeBytes(mask);
-        byte[] masked = new byte[n];
-        for (int i = 0; i < n; i++) {
-            masked[i] = (byte) (payload[i] ^ mask[i & 3]);
-        }
-        f.writeBytes(masked);
-        return f.toByteArray();
+        return WsFrames.frame(opcode, payload, true);
     }
 
     /** The next frame that is not a ping (pings are answered). */
@@ -192,20 +170,11 @@ final class WispWire implements AutoCloseable {
     }
 
     private Frame readFrame() throws IOException {
-        int b0 = in.readUnsignedByte();
-        int b1 = in.readUnsignedByte();
-        long len = b1 & 0x7f;
-        if (len == 126) {
-            len = in.readUnsignedShort();
-        } else if (len == 127) {
-            len = in.readLong();
-        }
-        if ((b1 & 0x80) != 0) {
+        WsFrames.Frame f = WsFrames.read(in);
+        if (f.masked()) {
             throw new AssertionError("server frames must not be masked");
         }
-        byte[] payload = new byte[(int) len];
-        in.readFully(payload);
-        return new Frame(b0 & 0x0f, payload);
+        return new Frame(f.opcode(), f.payload());
     }
 
     @Override
