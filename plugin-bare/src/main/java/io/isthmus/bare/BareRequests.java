@@ -191,7 +191,7 @@ final class BareRequests {
                 // carries it, and a header value beyond Latin-1 cannot be written).
                 host = java.net.IDN.toASCII(host, java.net.IDN.ALLOW_UNASSIGNED);
             }
-            if (host.isEmpty() || port > 65535) {
+            if (host.isEmpty() || port == 0 || port > 65535) {
                 throw new URISyntaxException(url, "bad host or port");
             }
             boolean secure = scheme.equals("https") || scheme.equals("wss");

@@ -49,6 +49,15 @@ class BareFindingsTest {
     }
 
     @Test
+    void portZeroIsAnInvalidUrl() {
+        assertThatThrownBy(() -> V3WebSocket.Connect.parse("{\"type\":\"connect\",\"remote\":\"ws://[::1]:0/x\"}", upgrade(null)))
+                .isInstanceOf(BareError.Failure.class);
+        RequestHead head = FuzzHeads.of("GET", "/v3/\nX-Bare-URL: http://example.com:0/\nX-Bare-Headers: {}");
+        assertThatThrownBy(() -> BareRequests.v3(head)).isInstanceOfSatisfying(BareError.Failure.class,
+                f -> assertThat(f.error.id()).isEqualTo("request.headers.x-bare-url"));
+    }
+
+    @Test
     void aHeaderNameWithCrLfStaysOutOfTheErrorIdAsItIs() {
         RequestHead head = FuzzHeads.of("GET", "/v3/\nX-Bare-URL: https://example.com/\nX-Bare-Headers: {\"Conten\\r\\nt-Length\":\"5\"}");
         assertThatThrownBy(() -> BareRequests.v3(head)).isInstanceOfSatisfying(BareError.Failure.class,
