@@ -135,8 +135,10 @@ class MemoryOverloadTest {
         DataInputStream wispIn = new DataInputStream(wisp.in());
         assertThat(hex(WsFrames.readData(wispIn).payload())).isEqualTo("030000000080000000");
 
+        assertThat(gateway.isReady()).isTrue();
         pressure(0.90);
         assertThat(guard.underPressure()).isTrue();
+        assertThat(gateway.isReady()).as("/readyz 503 memory_pressure: balancers send new clients elsewhere").isFalse();
         assertThat(gateway.metrics().scrape()).contains("isthmus_memory_pressure 1.0");
 
         // WebRoute: a new waiter gets the plain 503.
@@ -188,6 +190,7 @@ class MemoryOverloadTest {
         assertThat(guard.underPressure()).isTrue();
         pressure(0.50);
         assertThat(guard.underPressure()).isFalse();
+        assertThat(gateway.isReady()).isTrue();
         assertThat(gateway.metrics().scrape()).contains("isthmus_memory_pressure 0.0");
         webRoutePair("after");
         RawClient remotedClient = client();

@@ -108,6 +108,7 @@ public final class Gateway implements AutoCloseable {
         EgressDialer dialer = new EgressDialer(transport, workers, config.egress(), channels);
         MemoryGuard memoryGuard = new MemoryGuard(config.limits().memory(), new JvmMemoryProbe(channels.allocator()),
                 metrics.registry());
+        readiness.notReadyWhile(memoryGuard::underPressure);
         try {
             SpliceEngine splices = new SpliceEngine(config.splice(), metrics, config.logging().accessLog());
             Injector core = Guice.createInjector(Stage.PRODUCTION,
