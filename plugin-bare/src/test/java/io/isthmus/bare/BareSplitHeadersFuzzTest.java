@@ -38,10 +38,12 @@ class BareSplitHeadersFuzzTest {
         // Up to some 12800 characters: a value of one to five parts.
         int reps = Math.max(1, Math.min(copies * 1600 / Math.max(1, one.length()), copies));
         String value = one.repeat(one.length() >= 1600 ? 1 : Math.max(reps, copies * 1600 / Math.max(1, one.length())));
-        value = value.replaceAll("^[ \t]+|[ \t]+$", "");
+        value = value.replaceAll("^[ \t]+|[ \t]+\\z", "");
         if (value.isEmpty()) {
             return;
         }
+        // \z, not $: in a Java pattern $ also matches before a final line terminator, U+0085 among them, and
+        // an HTTP peer trims only spaces and tabs at the very end (found by the fuzzer: "  \u0085" lost its blanks).
         List<String[]> lines = SplitHeaders.split(value);
         HttpHeaders headers = new DefaultHttpHeaders(false);
         for (int i = 0; i < lines.size(); i++) {
@@ -55,7 +57,7 @@ class BareSplitHeadersFuzzTest {
                 assertThat(line[1].length() <= SplitHeaders.PART + 1 || line[1].substring(1, SplitHeaders.PART + 1).isBlank())
                         .as("part %d's length", i).isTrue();
             }
-            headers.add(line[0], line[1].replaceAll("^[ \t]+|[ \t]+$", ""));
+            headers.add(line[0], line[1].replaceAll("^[ \t]+|[ \t]+\\z", ""));
         }
         RequestHead head = new RequestHead("GET", "/v3/", "HTTP/1.1", headers);
         String joined = SplitHeaders.join(head);
