@@ -1,9 +1,13 @@
 package io.isthmus.core.mux;
 
+import io.isthmus.core.http.WebSocketFrameHeader;
 import io.isthmus.core.splice.Endpoint;
 import io.isthmus.core.splice.EndpointSink;
+import io.isthmus.core.splice.FramedSpliceTarget;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -25,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Endpoint methods may be called from any thread and hop to the session's event loop; {@code peer*}
  * methods and the hooks run on it.
  */
-public abstract class MuxStream implements Endpoint {
+public abstract class MuxStream implements FramedSpliceTarget {
 
     /** Where a stream is in its life. */
     public enum State {
@@ -112,6 +116,20 @@ public abstract class MuxStream implements Endpoint {
     /** The largest payload of one data frame. */
     protected int maxDataPayload() {
         return 64 * 1024;
+    }
+
+    /**
+     * The bytes of a data frame that precede its payload inside the WebSocket message, when this protocol
+     * lets a data payload be spliced in the kernel ({@link FramedSpliceTarget}): no flow control on what we
+     * send, nothing that must see the bytes. 0 (the default) means it does not.
+     */
+    protected int splicedDataHeaderLength() {
+        return 0;
+    }
+
+    /** Writes the {@link #splicedDataHeaderLength} bytes that precede a spliced payload. */
+    protected void writeSplicedDataHeader(ByteBuf out) {
+        throw new UnsupportedOperationException(kind() + " does not splice its data");
     }
 
     /** The stream overran its credit (count it); the stream is then closed with {@link MuxCloseReason#OVERRUN}. */
@@ -314,6 +332,33 @@ public abstract class MuxStream implements Endpoint {
     @Override
     public boolean isWritable() {
         return writable;
+    }
+
+    @Override
+    public Channel splicedFrameChannel() {
+        return splicedDataHeaderLength() > 0 && state == State.OPEN ? session.plainParent() : null;
+    }
+
+    @Override
+    public boolean takesSplicedFrames() {
+        return state == State.OPEN && pending.isEmpty() && !endRequested && !closeRequested
+                && sendCredit >= sendUnit.cost(maxDataPayload()) && !session.isClosed();
+    }
+
+    @Override
+    public int maxSplicedPayload() {
+        return maxDataPayload();
+    }
+
+    @Override
+    public void writeSplicedFrame(FileRegion payload, int length) {
+        int prefix = splicedDataHeaderLength();
+        ByteBuf header = session.parent().alloc().ioBuffer(WebSocketFrameHeader.MAX_LENGTH + prefix);
+        WebSocketFrameHeader.writeBinary(header, (long) prefix + length);
+        writeSplicedDataHeader(header);
+        sendCredit -= sendUnit.cost(length);
+        session.send(header);
+        session.send(payload);
     }
 
     @Override

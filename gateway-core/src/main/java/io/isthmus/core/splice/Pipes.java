@@ -88,6 +88,11 @@ final class Pipes {
             return ends[1];
         }
 
+        /** Bytes the pipe holds at most: the kernel's 64 KiB until it grew. */
+        int capacity() {
+            return charged > 0 ? charged : KERNEL_DEFAULT;
+        }
+
         /**
          * Called with {@code held} bytes in the pipe: the first time it holds the kernel's 64 KiB (it is full,
          * its direction carries bulk), tries once to grow it within the budget. Growing keeps the content.

@@ -67,6 +67,10 @@ public final class Splice {
     private boolean autoArmed;
     /** Kernel bytes of earlier links of this splice (zero-copy = auto moves back and forth). */
     private volatile long earlierKernelBytes;
+    /** The framed kernel path of one direction (a TCP socket into a Wisp stream), when it was taken. */
+    private volatile FramedKernelRead framed;
+    /** The side that {@link #framed} reads for. */
+    private Side framedSide;
 
     /**
      * {@code zeroCopyChunk} is what one direction of the kernel path moves per turn of the event loop, or 0
@@ -122,6 +126,20 @@ public final class Splice {
             return;
         }
         String refusal = KernelSplice.refusal(a, b);
+        Side framable = refusal == null ? null : framedCandidate();
+        if (framable != null) {
+            // One direction can splice into the other side's frames: copy until it carries bulk (auto), or now.
+            mode = auto != null ? AUTO : SPLICE;
+            countMode(mode);
+            a.open(up);
+            b.open(down);
+            if (auto != null) {
+                autoArmed = true;
+            } else {
+                toFramed(framable);
+            }
+            return;
+        }
         if (refusal != null) {
             zeroCopyFallback(refusal);
             openCopying();
@@ -156,8 +174,21 @@ public final class Splice {
      * its bytes were queued to the other side: both sides stop reading, and the kernel path starts once
      * what is queued is flushed ({@link KernelLink#start}).
      */
-    private void toKernel() {
+    private void toKernel(Side bulk) {
         if (!autoArmed || (state.get() & FINISHED) != 0) {
+            return;
+        }
+        FramedKernelRead reading = framed;
+        if (reading != null && reading.active()) {
+            return;
+        }
+        Side framable = framedCandidate();
+        if (framable != null) {
+            // Only the direction into the frames can leave the JVM; the other keeps copying.
+            if (framable == bulk) {
+                toFramed(bulk);
+            }
+            bulk.bulkRun = 0;
             return;
         }
         KernelLink previous = link;
@@ -184,6 +215,45 @@ public final class Splice {
         ca.setReading(false);
         cb.setReading(false);
         link.start();
+    }
+
+    /** The side whose bytes can go socket to pipe to the other side's frames, or null. On the event loop. */
+    private Side framedCandidate() {
+        if (FramedKernelRead.eligible(b, a)) {
+            return down;
+        }
+        return FramedKernelRead.eligible(a, b) ? up : null;
+    }
+
+    /**
+     * Moves one direction's reading to the framed kernel path: what the copy path queued goes out first, then
+     * every byte goes socket to pipe to frame. Stays on the copy path when the target cannot take it now.
+     */
+    private void toFramed(Side side) {
+        if ((state.get() & FINISHED) != 0) {
+            return;
+        }
+        FramedSpliceTarget target = (FramedSpliceTarget) side.to;
+        ChannelEndpoint source = (ChannelEndpoint) side.from;
+        target.flush();
+        if (!target.takesSplicedFrames()) {
+            return;
+        }
+        source.setReading(false);
+        FramedKernelRead previous = framed;
+        FramedKernelRead started = FramedKernelRead.start(source, target, pipes, zeroCopyChunk, side,
+                () -> side.handedBack(null));
+        if (started == null) {
+            zeroCopyFallback("no-pipe");
+            side.handedBack(null);
+            return;
+        }
+        if (previous != null) {
+            earlierKernelBytes += previous.moved();
+        }
+        framedSide = side;
+        framed = started;
+        switched(SPLICE);
     }
 
     /** zero-copy = auto: the kernel path handed the pair back because it turned interactive. */
@@ -243,13 +313,15 @@ public final class Splice {
     /** Bytes (both ways) that moved socket to pipe to socket, never through the JVM. */
     long kernelBytes() {
         KernelLink l = link;
-        return earlierKernelBytes + (l == null ? 0 : l.kernelBytes());
+        FramedKernelRead f = framed;
+        return earlierKernelBytes + (l == null ? 0 : l.kernelBytes()) + (f == null ? 0 : f.moved());
     }
 
     /** Whether the kernel path serves both sockets right now (set up, and not yet handed back). */
     boolean splicingInKernel() {
         KernelLink l = link;
-        return l != null && l.splicing();
+        FramedKernelRead f = framed;
+        return (l != null && l.splicing()) || (f != null && f.active());
     }
 
     /** Closes both sides now (drain deadline), also sides still in their lingering close. */
@@ -301,6 +373,11 @@ public final class Splice {
         ScheduledFuture<?> check = idleCheck;
         if (check != null) {
             check.cancel(false);
+        }
+        FramedKernelRead reading = framed;
+        if (reading != null) {
+            // Frames already queued still go out; nothing more is read through the pipe.
+            reading.stop();
         }
         a.spliceEnding(outcome, cause);
         b.spliceEnding(outcome, cause);
@@ -370,7 +447,8 @@ public final class Splice {
 
         private boolean kernelPaced() {
             KernelLink l = link;
-            return l != null && l.pacesReading();
+            FramedKernelRead f = framed;
+            return (l != null && l.pacesReading()) || (f != null && f.active() && framedSide == this);
         }
 
         @Override
@@ -387,7 +465,7 @@ public final class Splice {
                     bulkRun = 0;
                 } else if (++bulkRun >= auto.bulkReads() && !kernelPaced()) {
                     // Paces reading from here on when it starts; when refused, the copy path's check below does.
-                    toKernel();
+                    toKernel(this);
                 }
             }
             if (!to.isWritable() && !kernelPaced()) {

@@ -161,8 +161,9 @@ final class WispConnector {
                 options.applyTo(channel);
             }
             target = TcpEndpoint.adopt(channel, null, HOLD_LIMIT);
+            // Zero-copy (isthmus.splice.zero-copy): the target's bytes may go socket to pipe to DATA frames.
             splice = SpliceOptions.of(WispRoute.PROTOCOL,
-                    options == null ? config.idleTimeout() : options.idleTimeout(config.idleTimeout()));
+                    options == null ? config.idleTimeout() : options.idleTimeout(config.idleTimeout())).withZeroCopy(true);
         }
         if (options != null) {
             session.send(DirectSocketsExtension.opened(channel.alloc(), stream.id(),

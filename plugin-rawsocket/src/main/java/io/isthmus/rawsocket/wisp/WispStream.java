@@ -45,6 +45,17 @@ public class WispStream extends MuxStream {
         return halfClose;
     }
 
+    /** A TCP stream's DATA may carry a payload spliced in the kernel: Wisp gives server-to-client data no credit. */
+    @Override
+    protected int splicedDataHeaderLength() {
+        return udp() ? 0 : WispPacket.HEADER;
+    }
+
+    @Override
+    protected void writeSplicedDataHeader(ByteBuf out) {
+        out.writeByte(WispPacket.DATA).writeIntLE(id());
+    }
+
     @Override
     protected void sendData(ByteBuf payload) {
         wisp.send(WispPacket.data(wisp.parent().alloc(), id(), payload));

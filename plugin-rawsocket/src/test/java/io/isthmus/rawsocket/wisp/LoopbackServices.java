@@ -81,6 +81,20 @@ final class LoopbackServices implements AutoCloseable {
         return s.getLocalPort();
     }
 
+    /** Writes {@code content} to each connection as fast as the peer takes it, then closes. */
+    int tcpSource(byte[] content) throws IOException {
+        ServerSocket s = listen();
+        serve(s, c -> {
+            OutputStream out = c.getOutputStream();
+            for (int off = 0; off < content.length; off += 256 * 1024) {
+                out.write(content, off, Math.min(256 * 1024, content.length - off));
+            }
+            out.flush();
+            c.shutdownOutput();
+        });
+        return s.getLocalPort();
+    }
+
     /** Writes {@code banner} and closes. */
     int tcpBanner(String banner) throws IOException {
         ServerSocket s = listen();
