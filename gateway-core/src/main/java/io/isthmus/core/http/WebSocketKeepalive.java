@@ -145,15 +145,13 @@ public final class WebSocketKeepalive extends ChannelDuplexHandler {
         }
         long quiet = System.nanoTime() - lastInbound;
         if (deadNanos > 0 && quiet >= deadNanos) {
-            metrics.counter("isthmus.websocket.dead.peers", "outcome", "closed",
-                    "WebSockets closed because nothing arrived for the dead-peer timeout").increment();
+            metrics.websocketDeadPeer();
             ctx.channel().close();
             return;
         }
         long next = pingNanos;
         if (quiet >= pingNanos) {
-            metrics.counter("isthmus.websocket.pings", "direction", "sent",
-                    "Keepalive pings sent on WebSockets the gateway terminates").increment();
+            metrics.websocketPingSent();
             ctx.writeAndFlush(new PingWebSocketFrame(pingPayload.apply(ctx.alloc())));
         } else {
             next = pingNanos - quiet;

@@ -90,6 +90,18 @@ public final class ProtocolMetrics {
         counter("isthmus.egress.refusals", "reason", reason, "Outbound connections refused by the egress policy").increment();
     }
 
+    /** A keepalive ping went out on a WebSocket the gateway terminates ({@code isthmus_websocket_pings_total}). */
+    public void websocketPingSent() {
+        counter("isthmus.websocket.pings", "direction", "sent", "Keepalive pings sent on WebSockets the gateway terminates")
+                .increment();
+    }
+
+    /** A WebSocket was closed because its peer stopped answering ({@code isthmus_websocket_dead_peers_total}). */
+    public void websocketDeadPeer() {
+        counter("isthmus.websocket.dead.peers", "outcome", "closed",
+                "WebSockets closed because nothing arrived for the dead-peer timeout").increment();
+    }
+
     /**
      * This protocol's counter {@code name{protocol, key=value}}, registered on first use. Looked up here
      * rather than through Micrometer's builder each time: a builder registration per connection costs an

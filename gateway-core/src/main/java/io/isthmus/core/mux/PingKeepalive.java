@@ -53,8 +53,7 @@ public final class PingKeepalive implements MuxKeepalive {
     private void tick() {
         if (awaitingPong) {
             if (metrics != null) {
-                metrics.counter("isthmus.websocket.dead.peers", "outcome", "closed",
-                        "WebSockets closed because nothing arrived for the dead-peer timeout").increment();
+                metrics.websocketDeadPeer();
             }
             session.peerDead();
             stop();
@@ -66,8 +65,7 @@ public final class PingKeepalive implements MuxKeepalive {
     private void ping() {
         awaitingPong = true;
         if (metrics != null) {
-            metrics.counter("isthmus.websocket.pings", "direction", "sent",
-                    "Keepalive pings sent on WebSockets the gateway terminates").increment();
+            metrics.websocketPingSent();
         }
         session.sendControl(new PingWebSocketFrame());
     }

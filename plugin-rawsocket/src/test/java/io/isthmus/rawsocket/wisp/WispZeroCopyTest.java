@@ -84,6 +84,61 @@ class WispZeroCopyTest {
         }
     }
 
+    @Test
+    void aClientThatStopsReadingPausesTheKernelPathWithoutSpinningAndLosesNothing() throws Exception {
+        int size = 32 * 1024 * 1024;
+        byte[] content = randomBytes(size);
+        try (LoopbackServices services = new LoopbackServices(); Gateway g = TestGateways.start(EGRESS)) {
+            int source = services.tcpSource(content);
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(1, 1, source, "127.0.0.1"));
+                ByteArrayOutputStream got = new ByteArrayOutputStream(size);
+                while (got.size() < 1024 * 1024) {
+                    readData(w, got);
+                }
+                assertThat(switchesToKernel(g)).isGreaterThanOrEqualTo(1);
+                // The client stops reading: socket buffers and the pipe fill, and the stream must wait
+                // without polling (a paused read that kept epoll reporting would burn a core).
+                await().atMost(Duration.ofSeconds(20)).until(() -> ioCpuNanos(Duration.ofMillis(300)) < 30_000_000L);
+                long busy = ioCpuNanos(Duration.ofSeconds(1));
+                assertThat(busy).as("I/O threads' CPU while the client reads nothing").isLessThan(200_000_000L);
+                while (got.size() < size) {
+                    readData(w, got);
+                }
+                assertThat(Arrays.equals(got.toByteArray(), content)).isTrue();
+            }
+        }
+    }
+
+    private static void readData(WispWire w, ByteArrayOutputStream into) throws Exception {
+        WispWire.Frame f = w.readWithin(20_000);
+        assertThat(f).as("nothing for 20 s at %d bytes", into.size()).isNotNull();
+        if (f.type() == WispPacket.DATA && f.streamId() == 1) {
+            into.write(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
+        }
+    }
+
+    /** CPU time the gateway's I/O threads spend during {@code window}. */
+    private static long ioCpuNanos(Duration window) throws InterruptedException {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<Long, Long> before = new java.util.HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("isthmus-io")) {
+                before.put(t.getId(), mx.getThreadCpuTime(t.getId()));
+            }
+        }
+        assertThat(before).as("no isthmus-io threads").isNotEmpty();
+        java.util.concurrent.locks.LockSupport.parkNanos(window.toNanos());
+        long busy = 0;
+        for (java.util.Map.Entry<Long, Long> e : before.entrySet()) {
+            long now = mx.getThreadCpuTime(e.getKey());
+            if (now >= 0 && e.getValue() >= 0) {
+                busy += now - e.getValue();
+            }
+        }
+        return busy;
+    }
+
     /** Downloads stream 1 from {@code source} to its CLOSE while echoing a message on stream 2 every 64 frames. */
     private static byte[] download(Gateway g, int source, int echo) throws Exception {
         ByteArrayOutputStream got = new ByteArrayOutputStream(SIZE);
