@@ -1,14 +1,7 @@
 package io.isthmus.core.mux;
 
+import io.isthmus.core.splice.PlainWebSocketChannel;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
-import io.netty.handler.codec.MessageToByteEncoder;
-import io.netty.handler.codec.MessageToMessageEncoder;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
-import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
-import io.netty.handler.ssl.SslHandler;
-import java.util.Map;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -108,22 +101,11 @@ public abstract class MuxSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The parent when frames can be written below the WebSocket codec with payloads spliced in the kernel:
-     * a plain TCP epoll channel (no TLS, no compression) whose only encoder is the WebSocket frame encoder;
-     * null otherwise.
+     * The parent when frames can be written below the WebSocket codec with payloads spliced in the kernel
+     * ({@link PlainWebSocketChannel}); null otherwise.
      */
     public Channel plainParent() {
-        if (!(parent instanceof AbstractEpollStreamChannel) || closed) {
-            return null;
-        }
-        for (Map.Entry<String, ChannelHandler> e : parent.pipeline()) {
-            ChannelHandler h = e.getValue();
-            if (h instanceof SslHandler || h instanceof WebSocketExtensionEncoder || h instanceof MessageToByteEncoder
-                    || (h instanceof MessageToMessageEncoder && !(h instanceof WebSocket13FrameEncoder))) {
-                return null;
-            }
-        }
-        return parent;
+        return closed ? null : PlainWebSocketChannel.of(parent);
     }
 
     /** Whether the parent takes more writes now; streams are writable only while it does. */

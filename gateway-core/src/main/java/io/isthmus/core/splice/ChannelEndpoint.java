@@ -36,6 +36,10 @@ public abstract class ChannelEndpoint implements Endpoint {
 
     public static final String HANDLER_NAME = "isthmus-endpoint";
 
+    /** Marks an outbound handler that passes raw bytes and file regions through unchanged ({@link PlainWebSocketChannel}). */
+    interface PassesRawWrites {
+    }
+
     /** Bounds of a close before the splice engine sets its own (an endpoint closed before any join). */
     private static final Duration DEFAULT_FLUSH_BOUND = Duration.ofSeconds(30);
     private static final Duration DEFAULT_LINGER = Duration.ofSeconds(2);
@@ -358,7 +362,7 @@ public abstract class ChannelEndpoint implements Endpoint {
      * Holds inbound events until the splice opens the endpoint, then passes them on to the sink; lets the
      * kernel path see a close first.
      */
-    private final class Handler extends ChannelDuplexHandler {
+    private final class Handler extends ChannelDuplexHandler implements PassesRawWrites {
         private final int holdLimit;
         private final boolean keepsMessages;
         private EndpointSink sink;

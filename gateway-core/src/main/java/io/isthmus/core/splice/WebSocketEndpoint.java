@@ -38,8 +38,10 @@ import java.util.Objects;
  *
  * <p>The channel must already carry the WebSocket frame codec (see {@code WebSocketHandshake}).
  */
-public final class WebSocketEndpoint extends ChannelEndpoint {
+public final class WebSocketEndpoint extends ChannelEndpoint implements FramedSpliceTarget {
 
+    /** The largest binary frame a spliced payload makes: as large as one read of the copy path. */
+    private static final int MAX_SPLICED_PAYLOAD = 256 * 1024;
     /** RFC 6455 §5.5: a control frame's payload is at most 125 bytes, two of them the status code. */
     private static final int MAX_REASON_BYTES = 123;
 
@@ -200,6 +202,30 @@ public final class WebSocketEndpoint extends ChannelEndpoint {
     @Override
     public boolean supportsHalfClose() {
         return false;
+    }
+
+    /** A byte stream of binary frames on a plain connection: a payload may come from a pipe (websockify downloads). */
+    @Override
+    public Channel splicedFrameChannel() {
+        return frames || settings.messages() || closeSent || closing() ? null : PlainWebSocketChannel.of(channel);
+    }
+
+    @Override
+    public boolean takesSplicedFrames() {
+        return !closeSent && !closing() && channel.isActive();
+    }
+
+    @Override
+    public int maxSplicedPayload() {
+        return MAX_SPLICED_PAYLOAD;
+    }
+
+    @Override
+    public void writeSplicedFrame(io.netty.channel.FileRegion payload, int length) {
+        ByteBuf header = channel.alloc().ioBuffer(io.isthmus.core.http.WebSocketFrameHeader.MAX_LENGTH);
+        io.isthmus.core.http.WebSocketFrameHeader.writeBinary(header, length);
+        channel.write(header, channel.voidPromise());
+        channel.write(payload, channel.voidPromise());
     }
 
     @Override

@@ -210,7 +210,9 @@ public final class SocketBridge implements ConnectionHandler {
                     ? DatagramEndpoint.adopt((DatagramChannel) upstream, config.holdLimit().toIntBytes(),
                             endpoint.maxDatagram(), metrics.datagramListener())
                     : TcpEndpoint.adopt(upstream, null, config.holdLimit().toIntBytes());
-            Splice splice = splices.join(ws, b, SpliceOptions.of(metrics.protocol().protocol(), idle).withHalfClose(false));
+            // Zero-copy (isthmus.splice.zero-copy): a binary stream's download may go socket to pipe to frames.
+            Splice splice = splices.join(ws, b, SpliceOptions.of(metrics.protocol().protocol(), idle).withHalfClose(false)
+                    .withZeroCopy(true));
             splice.completion().addListener(done -> {
                 SpliceResult r = splice.completion().getNow();
                 metrics.connection(endpoint.name(), r.outcome());

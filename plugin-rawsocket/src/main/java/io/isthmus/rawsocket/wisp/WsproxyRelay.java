@@ -76,7 +76,7 @@ final class WsproxyRelay {
                             config.pingInterval().multipliedBy(2), alloc -> alloc.buffer(0), server.metrics().protocol()));
                     WebSocketEndpoint ws = WebSocketEndpoint.adopt(client, handoff.leftover(), HOLD_LIMIT);
                     TcpEndpoint tcp = TcpEndpoint.adopt(upstream, null, HOLD_LIMIT);
-                    server.splices().join(ws, tcp, SpliceOptions.of(WispRoute.PROTOCOL, config.idleTimeout()));
+                    server.splices().join(ws, tcp, SpliceOptions.of(WispRoute.PROTOCOL, config.idleTimeout()).withZeroCopy(true));
                 });
     }
 
