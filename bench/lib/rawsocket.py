@@ -29,7 +29,7 @@ def rawsocket(args, workdir, log):
         relays = {
             "websockify": Service("websockify", [websockify, "--token-plugin", "TokenFile", "--token-source", tokens,
                                                  "127.0.0.1:%d" % ws_port], workdir, ready_port=ws_port),
-            "isthmus": Gateway("rawsocket-gw", args, workdir, gw_port, False, """
+            "isthmus": Gateway("rawsocket-gw", args, workdir, gw_port, None, """
   egress.allow-cidrs = ["127.0.0.0/8"]
   plugins.rawsocket {
     tokens.file = "%s"
@@ -86,7 +86,8 @@ def rawsocket_report(results, args):
              "One C client (bench/c/wsload.c) per run: `download` = the target sends and the WebSocket client reads",
              "(unmasked server frames); `upload` = the client sends 64 KiB binary messages (masked, so the relay unmasks",
              "every byte) to a target that drops them. Both relays read one TokenFile; websockify is Debian's 0.10,",
-             "Isthmus the websockify endpoint with 1 event-loop thread. CPU is the relay's process tree (websockify forks",
+             "Isthmus the websockify endpoint with 1 event-loop thread and the shipped `splice.zero-copy = auto` (downloads",
+             "move socket to pipe to binary frames once they carry bulk). CPU is the relay's process tree (websockify forks",
              "a process per connection).", "",
              "| relay | direction | streams | MiB/s | relay CPU-s/GB | other load (cores) |", "|---|---|---|---|---|---|"]
     bulk = results.get("bulk", {})

@@ -37,7 +37,7 @@ def wisp(args, workdir, log, profiles):
     gw_port, ref_port = port(15920), port(15930)
     services = []
     try:
-        gw = Gateway("wisp-gw", args, workdir, gw_port, False, """
+        gw = Gateway("wisp-gw", args, workdir, gw_port, None, """
   egress.allow-cidrs = ["127.0.0.0/8"]
   plugins.rawsocket.demo.enabled = false
 """)
@@ -98,7 +98,8 @@ def wisp_report(results, args):
              "Same load client (bench/wisp/WispLoad.java, one Java process) for both servers, loopback targets run by",
              "the client. `download`: the targets write, the client reads DATA; `upload`: the client sends masked 64 KiB",
              "DATA packets within CONTINUE credit to sink targets. Isthmus with event-loop-threads = %d (a Wisp" % args.isthmus_threads,
-             "session and its streams share one event loop); wisp-js is one Node process. CPU is the server process's.", "",
+             "session and its streams share one event loop) and the shipped `splice.zero-copy = auto` (downloads move",
+             "socket to pipe to DATA frames once they carry bulk); wisp-js is one Node process. CPU is the server process's.", "",
              "| server | direction | streams | MiB/s | server CPU-s/GB | other load (cores) |", "|---|---|---|---|---|---|"]
     bulk = results.get("bulk", {})
     for direction in DIRECTIONS:
