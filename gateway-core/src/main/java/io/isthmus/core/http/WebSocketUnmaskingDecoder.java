@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.util.internal.PlatformDependent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -23,6 +24,9 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
     private static final int OPCODE_CONTINUATION = 0x0;
     private static final int OPCODE_BINARY = 0x2;
     private static final int OPCODE_CLOSE = 0x8;
+
+    /** Raw-address access is there, and native longs are little-endian like the mask as we read it. */
+    private static final boolean FAST = PlatformDependent.hasUnsafe() && !PlatformDependent.BIG_ENDIAN_NATIVE_ORDER;
 
     private final int maxFramePayload;
     /** A fragmented message is open (only Netty's decoder sees its frames, so it checks their order). */
@@ -109,9 +113,54 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
             in.skipBytes(length);
             return payload;
         }
-        ByteBuffer dst = payload.internalNioBuffer(0, length).slice().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer[] pieces = in.nioBuffers(in.readerIndex(), length);
+        if (FAST && payload.hasMemoryAddress() && allDirect(pieces)) {
+            unmaskByAddress(pieces, payload.memoryAddress(), maskLE);
+        } else {
+            unmaskByBuffer(pieces, payload.internalNioBuffer(0, length).slice().order(ByteOrder.LITTLE_ENDIAN), maskLE);
+        }
+        payload.writerIndex(length);
+        in.skipBytes(length);
+        return payload;
+    }
+
+    private static boolean allDirect(ByteBuffer[] pieces) {
+        for (ByteBuffer piece : pieces) {
+            if (!piece.isDirect()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The unmasking pass through raw addresses (native little-endian longs): the JIT compiles it to plain
+     * loads and stores, where {@code ByteBuffer.getLong}/{@code putLong} keep bounds and liveness checks in
+     * the loop (a profile of Wisp uploads had that loop at a fifth of the gateway's CPU, as much as the
+     * kernel's copy of the same bytes).
+     */
+    private static void unmaskByAddress(ByteBuffer[] pieces, long dst, int maskLE) {
         int done = 0;
-        for (ByteBuffer piece : in.nioBuffers(in.readerIndex(), length)) {
+        for (ByteBuffer piece : pieces) {
+            long src = PlatformDependent.directBufferAddress(piece) + piece.position();
+            int n = piece.remaining();
+            int m = Integer.rotateRight(maskLE, (done & 3) << 3);
+            long mask = (m & 0xffffffffL) | ((long) m << 32);
+            long to = dst + done;
+            int i = 0;
+            for (int end = n - 7; i < end; i += 8) {
+                PlatformDependent.putLong(to + i, PlatformDependent.getLong(src + i) ^ mask);
+            }
+            for (; i < n; i++) {
+                PlatformDependent.putByte(to + i, (byte) (PlatformDependent.getByte(src + i) ^ (m >>> ((i & 3) << 3))));
+            }
+            done += n;
+        }
+    }
+
+    private static void unmaskByBuffer(ByteBuffer[] pieces, ByteBuffer dst, int maskLE) {
+        int done = 0;
+        for (ByteBuffer piece : pieces) {
             ByteBuffer src = piece.slice().order(ByteOrder.LITTLE_ENDIAN);
             int n = src.remaining();
             int m = Integer.rotateRight(maskLE, (done & 3) << 3);
@@ -125,8 +174,5 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
             }
             done += n;
         }
-        payload.writerIndex(length);
-        in.skipBytes(length);
-        return payload;
     }
 }
