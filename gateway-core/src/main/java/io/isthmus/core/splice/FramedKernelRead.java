@@ -78,7 +78,7 @@ final class FramedKernelRead implements EpollIoHandle, PipeRegion.Owner {
         Channel frames = t.splicedFrameChannel();
         return frames instanceof AbstractEpollStreamChannel && frames.eventLoop() == source.eventLoop()
                 && source.eventLoop() instanceof IoEventLoop l && l.isCompatible(FramedKernelRead.class)
-                && DescriptorDup.unavailable() == null;
+                && FcntlCalls.unavailable() == null;
     }
 
     /**
@@ -99,7 +99,7 @@ final class FramedKernelRead implements EpollIoHandle, PipeRegion.Owner {
             return false;
         }
         try {
-            watched = DescriptorDup.of(((UnixChannel) source.channel()).fd());
+            watched = FcntlCalls.duplicate(((UnixChannel) source.channel()).fd());
             Future<IoRegistration> registered = loop.register(this);
             if (!registered.isDone() || !registered.isSuccess()) {
                 throw new IOException("epoll registration failed", registered.cause());

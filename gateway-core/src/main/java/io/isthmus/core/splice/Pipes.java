@@ -37,7 +37,7 @@ final class Pipes {
 
     /** {@code size} at or below {@link #KERNEL_DEFAULT} never asks the kernel for more. */
     Pipes(int size, long budget, MeterRegistry registry) {
-        String unavailable = size > KERNEL_DEFAULT ? PipeSizeCall.unavailable() : null;
+        String unavailable = size > KERNEL_DEFAULT ? FcntlCalls.unavailable() : null;
         if (unavailable != null) {
             LOG.info("zero-copy pipes keep the kernel's 64 KiB ({}); isthmus.splice.pipe-size has no effect", unavailable);
         }
@@ -108,7 +108,7 @@ final class Pipes {
                 return;
             }
             try {
-                int given = PipeSizeCall.resize(ends[1], size);
+                int given = FcntlCalls.resize(ends[1], size);
                 // The kernel rounds up to a power-of-two count of pages; charge what it gave.
                 grown.addAndGet(given - size);
                 charged = given;

@@ -25,7 +25,7 @@ class PipesTest {
     @BeforeEach
     void linuxWithJna() {
         assumeTrue(Epoll.isAvailable(), "pipes come from Netty's native transport");
-        assertThat(PipeSizeCall.unavailable()).as("JNA binds fcntl on Linux").isNull();
+        assertThat(FcntlCalls.unavailable()).as("JNA binds fcntl on Linux").isNull();
     }
 
     @Test
@@ -33,13 +33,13 @@ class PipesTest {
         Pipes pipes = new Pipes(MIB, 32L * MIB, registry);
         Pipes.Pipe pipe = pipes.open();
         try {
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(FULL);
+            assertThat(FcntlCalls.capacity(pipe.writeEnd())).isEqualTo(FULL);
             assertThat(pipe.writeEnd().write(ByteBuffer.allocateDirect(FULL - 1), 0, FULL - 1)).isEqualTo(FULL - 1);
             pipe.filled(FULL - 1);
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).as("not full yet: an interactive direction").isEqualTo(FULL);
+            assertThat(FcntlCalls.capacity(pipe.writeEnd())).as("not full yet: an interactive direction").isEqualTo(FULL);
             assertThat(pipe.writeEnd().write(ByteBuffer.allocateDirect(1), 0, 1)).isEqualTo(1);
             pipe.filled(FULL);
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(MIB);
+            assertThat(FcntlCalls.capacity(pipe.writeEnd())).isEqualTo(MIB);
             assertThat(growths("enlarged")).isEqualTo(1);
             assertThat(grown()).isEqualTo(MIB);
             // It now takes a quarter MiB more without blocking, and still holds the first 64 KiB.
@@ -59,8 +59,8 @@ class PipesTest {
         Pipes.Pipe first = filled(pipes.open());
         Pipes.Pipe second = filled(pipes.open());
         try {
-            assertThat(PipeSizeCall.capacity(first.writeEnd())).isEqualTo(MIB);
-            assertThat(PipeSizeCall.capacity(second.writeEnd())).isEqualTo(FULL);
+            assertThat(FcntlCalls.capacity(first.writeEnd())).isEqualTo(MIB);
+            assertThat(FcntlCalls.capacity(second.writeEnd())).isEqualTo(FULL);
             assertThat(growths("budget-spent")).isEqualTo(1);
         } finally {
             first.close();
@@ -68,7 +68,7 @@ class PipesTest {
         }
         Pipes.Pipe third = filled(pipes.open());
         try {
-            assertThat(PipeSizeCall.capacity(third.writeEnd())).isEqualTo(MIB);
+            assertThat(FcntlCalls.capacity(third.writeEnd())).isEqualTo(MIB);
             assertThat(growths("enlarged")).isEqualTo(2);
         } finally {
             third.close();
@@ -84,7 +84,7 @@ class PipesTest {
         // The budget is free again, but this pipe already had its one try.
         pipe.filled(FULL);
         try {
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(FULL);
+            assertThat(FcntlCalls.capacity(pipe.writeEnd())).isEqualTo(FULL);
             assertThat(growths("budget-spent")).isEqualTo(1);
         } finally {
             pipe.close();
@@ -95,7 +95,7 @@ class PipesTest {
     void theKernelSizeAsksForNothing() throws IOException {
         Pipes.Pipe pipe = filled(new Pipes(FULL, 32L * MIB, registry).open());
         try {
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(FULL);
+            assertThat(FcntlCalls.capacity(pipe.writeEnd())).isEqualTo(FULL);
             assertThat(growths("enlarged") + growths("budget-spent") + growths("refused")).isZero();
         } finally {
             pipe.close();
@@ -107,7 +107,7 @@ class PipesTest {
         Pipes pipes = new Pipes(3 * FULL, 32L * MIB, registry);
         Pipes.Pipe pipe = filled(pipes.open());
         try {
-            assertThat(PipeSizeCall.capacity(pipe.writeEnd())).isEqualTo(4 * FULL);
+            assertThat(FcntlCalls.capacity(pipe.writeEnd())).isEqualTo(4 * FULL);
             assertThat(grown()).isEqualTo(4 * FULL);
         } finally {
             pipe.close();
@@ -121,7 +121,7 @@ class PipesTest {
         FileDescriptor notAPipe = FileDescriptor.from(file.toFile());
         try {
             // The kernel answers EBADF for a descriptor that is not a pipe.
-            assertThatThrownBy(() -> PipeSizeCall.resize(notAPipe, MIB)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> FcntlCalls.resize(notAPipe, MIB)).isInstanceOf(IOException.class)
                     .hasMessageContaining("errno 9");
         } finally {
             notAPipe.close();

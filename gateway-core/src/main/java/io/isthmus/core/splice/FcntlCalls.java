@@ -7,18 +7,21 @@ import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 
 /**
- * {@code fcntl(2)}'s pipe-size commands, called through JNA: neither Java 17 nor Netty's native library
- * offers them, and a bigger pipe lets each {@code splice(2)} move more than the kernel's default 64 KiB.
- * Bound on first use; where JNA cannot load (not Linux, no writable place for its native stub) the calls
- * are unavailable and pipes keep the kernel's size.
+ * The {@code fcntl(2)} commands the kernel paths need, called through JNA: neither Java 17 nor Netty's
+ * native library offers them. The pipe-size commands let each {@code splice(2)} move more than the
+ * kernel's default 64 KiB; {@code F_DUPFD_CLOEXEC} gives a second descriptor of a socket, which the framed
+ * kernel path watches for input beside the channel's own registration. Bound on first use; where JNA
+ * cannot load (not Linux, no writable place for its native stub) the calls are unavailable: pipes keep
+ * the kernel's size and the framed path is not taken.
  */
-final class PipeSizeCall {
+final class FcntlCalls {
 
     private static final int F_SETPIPE_SZ = 1031;
     private static final int F_GETPIPE_SZ = 1032;
+    private static final int F_DUPFD_CLOEXEC = 1030;
     private static final String UNAVAILABLE = bind();
 
-    private PipeSizeCall() {
+    private FcntlCalls() {
     }
 
     private static String bind() {
@@ -26,7 +29,7 @@ final class PipeSizeCall {
             return "pipe sizes are Linux-only";
         }
         try {
-            Native.register(PipeSizeCall.class, Platform.C_LIBRARY_NAME);
+            Native.register(FcntlCalls.class, Platform.C_LIBRARY_NAME);
             return null;
         } catch (Throwable e) {
             // UnsatisfiedLinkError or a class-loading error: whatever it is, the kernel's size still works.
@@ -51,15 +54,20 @@ final class PipeSizeCall {
         return call(pipe, F_GETPIPE_SZ, 0);
     }
 
-    private static int call(FileDescriptor pipe, int command, int argument) throws IOException {
+    /** A new descriptor of the same open socket (close-on-exec); the caller closes it. */
+    static FileDescriptor duplicate(FileDescriptor fd) throws IOException {
+        return new FileDescriptor(call(fd, F_DUPFD_CLOEXEC, 0));
+    }
+
+    private static int call(FileDescriptor fd, int command, int argument) throws IOException {
         if (UNAVAILABLE != null) {
             throw new IOException(UNAVAILABLE);
         }
         try {
-            return fcntl(pipe.intValue(), command, argument);
+            return fcntl(fd.intValue(), command, argument);
         } catch (LastErrorException e) {
-            // EPERM: above fs.pipe-max-size, or the user's pipe-user-pages-soft allowance is spent.
-            throw new IOException("fcntl on a pipe failed: errno " + e.getErrorCode(), e);
+            // On a pipe, EPERM: above fs.pipe-max-size, or the user's pipe-user-pages-soft allowance is spent.
+            throw new IOException("fcntl(" + command + ") failed: errno " + e.getErrorCode(), e);
         }
     }
 }
