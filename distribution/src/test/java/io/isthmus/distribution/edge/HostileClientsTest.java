@@ -474,19 +474,28 @@ class HostileClientsTest {
 
     /** Every long-lived WebSocket the gateway terminates, opened by an attacker. */
     static Map<String, Ws> hostileSockets() throws IOException {
-        // Not 127.0.0.9: the Bare flood has used up that address's Bare requests for the window.
-        InetSocketAddress from = new InetSocketAddress("127.0.0.10", 0);
         Map<String, Ws> all = new java.util.LinkedHashMap<>();
-        all.put("websockify", Ws.open(gateway.address(), from, "/sockets/websockify", "Sec-WebSocket-Protocol: binary\r\n", 10_000));
-        all.put("wisp", Ws.open(gateway.address(), from, "/sockets/wisp/", "", 10_000));
-        all.put("bare v3", Ws.open(gateway.address(), from, "/bare/v3/", "", 10_000));
-        all.put("remoted", Ws.open(gateway.address(), from, "/hostile-" + System.nanoTime() + "/",
-                "X-Remoted-APIKey: " + Links.SERVER_KEY + "\r\nOrigin: http://hostile.example\r\n", 10_000));
-        all.put("wsmux", hostileTunnel("hostile-" + System.nanoTime()));
-        for (Map.Entry<String, Ws> e : all.entrySet()) {
-            assertThat(e.getValue().responseHead).as(e.getKey()).startsWith("HTTP/1.1 101 ");
+        for (String kind : List.of("websockify", "wisp", "bare v3", "remoted", "wsmux")) {
+            all.put(kind, hostileSocket(kind));
         }
         return all;
+    }
+
+    /** One hostile WebSocket of {@code kind}, upgraded. */
+    static Ws hostileSocket(String kind) throws IOException {
+        // Not 127.0.0.9: the Bare flood has used up that address's Bare requests for the window.
+        InetSocketAddress from = new InetSocketAddress("127.0.0.10", 0);
+        Ws ws = switch (kind) {
+            case "websockify" -> Ws.open(gateway.address(), from, "/sockets/websockify", "Sec-WebSocket-Protocol: binary\r\n", 10_000);
+            case "wisp" -> Ws.open(gateway.address(), from, "/sockets/wisp/", "", 10_000);
+            case "bare v3" -> Ws.open(gateway.address(), from, "/bare/v3/", "", 10_000);
+            case "remoted" -> Ws.open(gateway.address(), from, "/hostile-" + System.nanoTime() + "/",
+                    "X-Remoted-APIKey: " + Links.SERVER_KEY + "\r\nOrigin: http://hostile.example\r\n", 10_000);
+            case "wsmux" -> hostileTunnel("hostile-" + System.nanoTime());
+            default -> throw new IllegalArgumentException(kind);
+        };
+        assertThat(ws.responseHead).as(kind).startsWith("HTTP/1.1 101 ");
+        return ws;
     }
 
     @Test
@@ -526,11 +535,14 @@ class HostileClientsTest {
         Map<String, Double> before = counters();
         Map<String, Integer> codes = new TreeMap<>();
         underAttack("fragmented WebSocket messages beyond the message cap (Wisp 1 MiB, wsmux 4100 KiB)", held -> {
-            Map<String, Ws> all = hostileSockets();
+            Map<String, Ws> all = new java.util.LinkedHashMap<>();
             try {
                 byte[] fragment = new byte[32 * 1024];
                 for (String k : List.of("wisp", "wsmux")) {
-                    Ws ws = all.get(k);
+                    // Opened when its turn comes: one left waiting would not answer its session's first ping,
+                    // and a slow run of the other attack could outlast the ping interval (20 s).
+                    Ws ws = hostileSocket(k);
+                    all.put(k, ws);
                     int code = -1;
                     boolean closed = false;
                     try {
