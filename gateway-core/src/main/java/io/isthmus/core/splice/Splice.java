@@ -244,7 +244,7 @@ public final class Splice {
         FramedKernelRead started = FramedKernelRead.start(source, target, pipes, zeroCopyChunk, side,
                 () -> side.handedBack(null));
         if (started == null) {
-            zeroCopyFallback("no-pipe");
+            zeroCopyFallback("pipe");
             side.handedBack(null);
             return;
         }
