@@ -7,6 +7,7 @@ import io.isthmus.core.splice.TcpEndpoint;
 import io.isthmus.wstunnel.wsmux.WsmuxSession;
 import io.isthmus.wstunnel.wsmux.WsmuxStream;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -14,6 +15,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -77,6 +79,15 @@ final class ClientSession extends WsmuxSession {
     @Override
     protected int maxDataPayload() {
         return MAX_DATA_PAYLOAD;
+    }
+
+    /**
+     * A DAT's header is new and its payload is a local read (or a slice of one) that nothing reads again
+     * once it is sent, so the encoder may mask it in place.
+     */
+    @Override
+    protected WebSocketFrame dataFrame(ByteBuf frame) {
+        return new MaskInPlaceFrame(frame);
     }
 
     @Override

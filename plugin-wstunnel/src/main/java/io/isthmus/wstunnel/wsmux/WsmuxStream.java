@@ -40,7 +40,7 @@ public final class WsmuxStream extends MuxStream {
     @Override
     protected void sendData(ByteBuf payload) {
         wsmux.countOut(payload.readableBytes());
-        session.send(new BinaryWebSocketFrame(WsmuxFrame.data(session.parent().alloc(), id(), payload)));
+        session.send(wsmux.dataFrame(WsmuxFrame.data(session.parent().alloc(), id(), payload)));
     }
 
     @Override
