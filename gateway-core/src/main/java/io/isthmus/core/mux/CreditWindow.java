@@ -33,8 +33,9 @@ public final class CreditWindow {
 
     private final Unit unit;
     private final long window;
-    private final long grantThreshold;
+    private long grantThreshold;
     private final boolean replacing;
+    private final boolean batching;
     private final boolean bounded;
     private long outstanding;
     private long consumedSinceGrant;
@@ -48,10 +49,15 @@ public final class CreditWindow {
      * @param grantThreshold consumed units worth a grant on their own, before a flush point ({@link #takeGrant(boolean)})
      */
     public CreditWindow(Unit unit, long window, long grantThreshold) {
-        this(unit, window, grantThreshold, false, true);
+        this(unit, window, grantThreshold, false, true, false);
     }
 
     private CreditWindow(Unit unit, long window, long grantThreshold, boolean replacing, boolean bounded) {
+        this(unit, window, grantThreshold, replacing, bounded, false);
+    }
+
+    private CreditWindow(Unit unit, long window, long grantThreshold, boolean replacing, boolean bounded,
+                         boolean batching) {
         if (window <= 0 || grantThreshold <= 0) {
             throw new IllegalArgumentException("window and grant threshold must be positive");
         }
@@ -63,7 +69,23 @@ public final class CreditWindow {
         this.grantThreshold = grantThreshold;
         this.replacing = replacing;
         this.bounded = bounded;
+        this.batching = batching;
         this.limit = window;
+    }
+
+    /**
+     * An adding window whose grants wait until {@code grantThreshold} units were consumed, flush point or not
+     * (wsmux: one ACK per quarter window instead of one per read batch). What stays below the threshold is
+     * owed, never more than the threshold, so a peer whose window is at least four thresholds always keeps
+     * three quarters of it to send: no timer is needed for progress. The owner may pay it with
+     * {@link #takeAll} (wsmux: before its FIN). Credit still returns only for consumed units, so
+     * back-pressure is unchanged.
+     */
+    public static CreditWindow batching(Unit unit, long window, long grantThreshold) {
+        if (grantThreshold > window) {
+            throw new IllegalArgumentException("a grant threshold above the window would never be reached");
+        }
+        return new CreditWindow(unit, window, grantThreshold, false, true, true);
     }
 
     /**
@@ -91,6 +113,24 @@ public final class CreditWindow {
 
     public long window() {
         return window;
+    }
+
+    /** Whether grants wait for the threshold even at flush points ({@link #batching}). */
+    public boolean batching() {
+        return batching;
+    }
+
+    public long grantThreshold() {
+        return grantThreshold;
+    }
+
+    /**
+     * Lowers the grant threshold to {@code units} (never raises it, never below 1): the peer said its own
+     * window is smaller than ours (a wsmux client assumes ours equals its own), and it must get credit back
+     * before it runs out.
+     */
+    public void lowerGrantThreshold(long units) {
+        grantThreshold = Math.max(1, Math.min(grantThreshold, units));
     }
 
     /** Units received and not yet granted back (replacing: received and not yet consumed). */
@@ -154,9 +194,18 @@ public final class CreditWindow {
             return grant;
         }
         long grant = consumedSinceGrant;
-        if (grant == 0 || (!flushPoint && grant < grantThreshold)) {
+        if (grant == 0 || ((batching || !flushPoint) && grant < grantThreshold)) {
             return 0;
         }
+        return takeAll();
+    }
+
+    /** Adding windows: everything consumed and not yet granted, now, whatever the threshold; counts as granted. */
+    public long takeAll() {
+        if (replacing) {
+            throw new IllegalStateException("a replacing window grants only through takeGrant");
+        }
+        long grant = consumedSinceGrant;
         consumedSinceGrant = 0;
         outstanding -= Math.min(grant, outstanding);
         return grant;

@@ -181,6 +181,14 @@ public class WsmuxSession extends MuxSession {
         return 64 * 1024;
     }
 
+    /**
+     * The WebSocket message for a DAT frame (header and payload, owned by the message). The client's
+     * session marks it so that its encoder may mask the bytes where they lie.
+     */
+    protected WebSocketFrame dataFrame(ByteBuf frame) {
+        return new BinaryWebSocketFrame(frame);
+    }
+
     void countOut(int n) {
         events.bytesOut(n);
     }

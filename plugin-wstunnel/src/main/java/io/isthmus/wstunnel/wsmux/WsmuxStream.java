@@ -22,9 +22,22 @@ public final class WsmuxStream extends MuxStream {
      *                    assumes the opener's buffer is as large as its own)
      */
     WsmuxStream(WsmuxSession session, int id, long window, boolean opening, long sendCredit) {
-        super(session, id, new CreditWindow(CreditWindow.Unit.BYTES, window, Math.max(1, window / 4)),
+        super(session, id, CreditWindow.batching(CreditWindow.Unit.BYTES, window, Math.max(1, window / 4)),
                 CreditWindow.Unit.BYTES, opening, sendCredit);
         this.wsmux = session;
+    }
+
+    /**
+     * ACKs go back per quarter window consumed (1 MiB for a 4 MiB client), not per read batch: a 10 MiB
+     * response cost one ACK per 256 KiB DAT, each a send here and a wake-up of the client. The peer's own
+     * window (its ACK to our SYN; a Go client assumes ours is the same) lowers the quarter for old clients
+     * of 1 KiB or 4 KiB. What stays below it (at most a quarter, so the client always has three quarters of its
+     * window to send) is granted before our FIN, so every consumed byte is acknowledged (§10 23).
+     */
+    @Override
+    public void peerAccepted(long initialCredit) {
+        receiveWindow().lowerGrantThreshold(initialCredit / 4);
+        super.peerAccepted(initialCredit);
     }
 
     @Override
@@ -40,7 +53,7 @@ public final class WsmuxStream extends MuxStream {
     @Override
     protected void sendData(ByteBuf payload) {
         wsmux.countOut(payload.readableBytes());
-        session.send(new BinaryWebSocketFrame(WsmuxFrame.data(session.parent().alloc(), id(), payload)));
+        session.send(wsmux.dataFrame(WsmuxFrame.data(session.parent().alloc(), id(), payload)));
     }
 
     @Override
@@ -66,6 +79,11 @@ public final class WsmuxStream extends MuxStream {
     private void sendFin() {
         if (!finSent) {
             finSent = true;
+            // Every consumed byte is acknowledged before the end (§10 23), also those below the threshold.
+            long owed = receiveWindow().takeAll();
+            if (owed > 0 && !inputEnded() && state() != State.CLOSED) {
+                grantCredit(owed);
+            }
             session.send(new BinaryWebSocketFrame(WsmuxFrame.fin(session.parent().alloc(), id())));
         }
     }

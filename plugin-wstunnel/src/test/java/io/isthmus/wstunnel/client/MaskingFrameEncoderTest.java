@@ -45,6 +45,56 @@ class MaskingFrameEncoderTest {
     }
 
     @Test
+    void inPlaceFramesRoundTripWithAFreshKeyEach() {
+        Random random = new Random(11);
+        int[] lengths = {1, 125, 4096, 4097, 65_536, 70_001, 262_149};
+        java.util.Set<Integer> keys = new java.util.HashSet<>();
+        for (int length : lengths) {
+            byte[] bytes = new byte[length];
+            random.nextBytes(bytes);
+            // As a DAT is built: a 5-byte header buffer and a payload, pieces of odd lengths.
+            CompositeByteBuf content = Unpooled.compositeBuffer();
+            int at = 0;
+            for (int piece = 5; at < length; piece = piece * 7 + 3) {
+                int n = Math.min(piece, length - at);
+                ByteBuf part = Unpooled.directBuffer(n);
+                part.writeBytes(bytes, at, n);
+                content.addComponent(true, part);
+                at += n;
+            }
+            CompositeByteBuf wire = encode(new MaskInPlaceFrame(content));
+            assertThat(wire.numComponents()).as("header apart from the payload masked in place, length %d", length)
+                    .isEqualTo(length > MaskingFrameEncoder.IN_PLACE_MIN ? 2 : 1);
+            assertThat(wire.getByte(1) & 0x80).as("mask bit").isNotZero();
+            int keyAt = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
+            keys.add(wire.getInt(keyAt));
+            WebSocketFrame back = decode(wire);
+            assertThat(ByteBufUtil.getBytes(back.content())).as("length %d", length).isEqualTo(bytes);
+            back.release();
+        }
+        assertThat(keys).as("a random key per frame").hasSizeGreaterThan(lengths.length - 2);
+    }
+
+    @Test
+    void aFrameNotMarkedInPlaceLeavesItsContentAlone() {
+        byte[] bytes = new byte[70_000];
+        new Random(3).nextBytes(bytes);
+        ByteBuf content = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        ByteBuf wire = encode(new BinaryWebSocketFrame(content.retain()));
+        assertThat(ByteBufUtil.getBytes(content)).as("the sender's buffer").isEqualTo(bytes);
+        content.release();
+        ByteBuf readOnly = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        ByteBuf wire2 = encode(new MaskInPlaceFrame(readOnly.retain().asReadOnly()));
+        assertThat(ByteBufUtil.getBytes(readOnly)).as("a read-only buffer is copied").isEqualTo(bytes);
+        readOnly.release();
+        for (ByteBuf w : new ByteBuf[] {wire, wire2}) {
+            WebSocketFrame back = decode(w);
+            assertThat(ByteBufUtil.getBytes(back.content())).isEqualTo(bytes);
+            back.release();
+        }
+    }
+
+    @Test
     void controlFramesKeepTheirOpcode() {
         WebSocketFrame back = decode(encode(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}))));
         assertThat(back).isInstanceOf(PingWebSocketFrame.class);
@@ -52,10 +102,14 @@ class MaskingFrameEncoderTest {
         back.release();
     }
 
-    private static ByteBuf encode(WebSocketFrame frame) {
+    /** The bytes on the wire: one buffer, or a header and the payload masked in place. */
+    private static CompositeByteBuf encode(WebSocketFrame frame) {
         EmbeddedChannel ch = new EmbeddedChannel(new MaskingFrameEncoder());
         assertThat(ch.writeOutbound(frame)).isTrue();
-        ByteBuf out = ch.readOutbound();
+        CompositeByteBuf out = Unpooled.compositeBuffer();
+        for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
+            out.addComponent(true, b);
+        }
         assertThat(ch.finish()).isFalse();
         return out;
     }
