@@ -71,18 +71,6 @@ class WsmuxAckCadenceTest {
         });
     }
 
-    /** Accepts the next SYN with {@code window} and reads the request head; returns the stream id. */
-    private static int accept(WsmuxTestClient c, long window) throws Exception {
-        Frame syn;
-        do {
-            syn = c.next();
-            assertThat(syn).as("a SYN").isNotNull();
-        } while (syn.type() != SYN);
-        c.send(ACK, syn.id(), le(window));
-        assertThat(c.readUntil(syn.id(), "\r\n\r\n")).contains("\r\n\r\n");
-        return syn.id();
-    }
-
     private static byte[] head(int length) {
         return ("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
@@ -123,7 +111,7 @@ class WsmuxAckCadenceTest {
             byte[] body = new byte[3 << 20];
             new java.util.Random(1).nextBytes(body);
             CompletableFuture<byte[]> v = viewer("/cad1/big");
-            int id = accept(c, 4 << 20);
+            int id = c.acceptStream(4 << 20, null);
             byte[] head = head(body.length);
             c.send(DAT, id, head);
             long[] acked = {0};
@@ -153,7 +141,7 @@ class WsmuxAckCadenceTest {
                 byte[] body = new byte[200_000];
                 new java.util.Random(window).nextBytes(body);
                 CompletableFuture<byte[]> v = viewer("/cad2w" + window + "/file");
-                int id = accept(c, window);
+                int id = c.acceptStream(window, null);
                 byte[] head = head(body.length);
                 long[] acked = {0};
                 sendWithinCredit(c, id, head, 1024, window, acked);
@@ -170,7 +158,7 @@ class WsmuxAckCadenceTest {
         try (WsmuxTestClient c = register("cad3"); RawClient v = new RawClient(address, 20_000)) {
             v.socket().setReceiveBufferSize(64 * 1024);
             v.send("GET /cad3/endless HTTP/1.1\r\nHost: h\r\n\r\n");
-            int id = accept(c, 4 << 20);
+            int id = c.acceptStream(4 << 20, null);
             c.send(DAT, id, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             long credit = 4 << 20;
             long sent = 0;

@@ -199,6 +199,29 @@ final class WsmuxTestClient implements AutoCloseable {
         return s.toString();
     }
 
+    /**
+     * Waits for the gateway's next SYN, accepts it with {@code window} and reads the stream's request up to its
+     * blank line (appended to {@code request} when given); returns the stream id.
+     */
+    int acceptStream(long window, StringBuilder request) throws InterruptedException, IOException {
+        Frame syn;
+        do {
+            syn = next();
+            if (syn == null) {
+                throw new AssertionError("no SYN came");
+            }
+        } while (syn.type() != SYN);
+        send(ACK, syn.id(), le(window));
+        String head = readUntil(syn.id(), "\r\n\r\n");
+        if (!head.contains("\r\n\r\n")) {
+            throw new AssertionError("no whole request head on stream " + syn.id() + ": " + head);
+        }
+        if (request != null) {
+            request.append(head);
+        }
+        return syn.id();
+    }
+
     static byte[] le(long v) {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array();
     }

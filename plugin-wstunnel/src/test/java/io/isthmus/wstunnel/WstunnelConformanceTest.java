@@ -91,18 +91,6 @@ class WstunnelConformanceTest {
         return c;
     }
 
-    /** Accepts the next SYN with {@code window}, returns its id and the request bytes up to the blank line. */
-    private static int accept(WsmuxTestClient c, long window, StringBuilder request) throws Exception {
-        Frame syn;
-        do {
-            syn = c.next();
-            assertThat(syn).as("a SYN").isNotNull();
-        } while (syn.type() != SYN);
-        c.send(ACK, syn.id(), le(window));
-        request.append(c.readUntil(syn.id(), "\r\n\r\n"));
-        return syn.id();
-    }
-
     @Test
     void case01and02_validTokenSignedWithEitherSecretRegisters() throws Exception {
         try (WsmuxTestClient c = register("c1")) {
@@ -249,14 +237,14 @@ class WstunnelConformanceTest {
         // Let the first serve one request so the second's first stream id shows the restart.
         CompletableFuture<String> v1 = viewer("GET /c14/a HTTP/1.1\r\nHost: h\r\n\r\n");
         StringBuilder req = new StringBuilder();
-        int id = accept(first, 4096, req);
+        int id = first.acceptStream(4096, req);
         respond(first, id, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         assertThat(v1.get()).endsWith("ok");
         try (WsmuxTestClient second = register("c14")) {
             await().atMost(Duration.ofSeconds(5)).until(() -> first.closedByServer);
             CompletableFuture<String> v2 = viewer("GET /c14/b HTTP/1.1\r\nHost: h\r\n\r\n");
             StringBuilder r2 = new StringBuilder();
-            assertThat(accept(second, 4096, r2)).isZero();
+            assertThat(second.acceptStream(4096, r2)).isZero();
             respond(second, 0, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew");
             assertThat(v2.get()).endsWith("new");
         }
@@ -297,7 +285,7 @@ class WstunnelConformanceTest {
             for (int expected : new int[] {2, 4}) {
                 CompletableFuture<String> next = viewer("GET /c15/n HTTP/1.1\r\nHost: h\r\n\r\n");
                 StringBuilder r = new StringBuilder();
-                assertThat(accept(c, 4096, r)).isEqualTo(expected);
+                assertThat(c.acceptStream(4096, r)).isEqualTo(expected);
                 respond(c, expected, "HTTP/1.1 204 No Content\r\n\r\n");
                 assertThat(next.get()).startsWith("HTTP/1.1 204");
             }
@@ -309,13 +297,13 @@ class WstunnelConformanceTest {
         try (WsmuxTestClient c = register("c17")) {
             CompletableFuture<String> v = viewer("GET /c17 HTTP/1.1\r\nHost: h\r\n\r\n");
             StringBuilder r = new StringBuilder();
-            int id = accept(c, 4096, r);
+            int id = c.acceptStream(4096, r);
             assertThat(r.toString()).startsWith("GET / HTTP/1.1\r\n");
             respond(c, id, "HTTP/1.1 204 No Content\r\n\r\n");
             v.get();
             CompletableFuture<String> v2 = viewer("GET /c17/a/b%20c?q=1&r=%2F HTTP/1.1\r\nHost: h\r\n\r\n");
             StringBuilder r2 = new StringBuilder();
-            int id2 = accept(c, 4096, r2);
+            int id2 = c.acceptStream(4096, r2);
             assertThat(r2.toString()).startsWith("GET /a/b%20c?q=1&r=%2F HTTP/1.1\r\n")
                     .contains("X-Websocktunnel-Original-Path: /c17/a/b c\r\n");
             respond(c, id2, "HTTP/1.1 204 No Content\r\n\r\n");
@@ -339,7 +327,7 @@ class WstunnelConformanceTest {
         try (WsmuxTestClient c = register("c19")) {
             CompletableFuture<String> v = viewer("GET /c19?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
             StringBuilder r = new StringBuilder();
-            int id = accept(c, 4096, r);
+            int id = c.acceptStream(4096, r);
             assertThat(r.toString()).startsWith("GET /?x=1 HTTP/1.1\r\n");
             respond(c, id, "HTTP/1.1 204 No Content\r\n\r\n");
             assertThat(v.get()).startsWith("HTTP/1.1 204");
@@ -426,7 +414,7 @@ class WstunnelConformanceTest {
                 }
             });
             StringBuilder r = new StringBuilder();
-            int id = accept(c, 4 << 20, r);
+            int id = c.acceptStream(4 << 20, r);
             byte[] head = ("HTTP/1.1 200 OK\r\nContent-Length: " + file.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
             c.send(DAT, id, head);
             for (int off = 0; off < file.length; off += 32768) {
@@ -453,7 +441,7 @@ class WstunnelConformanceTest {
         try (WsmuxTestClient c = register("c25"); RawClient v = new RawClient(address, 10_000)) {
             v.send("GET /c25/log HTTP/1.1\r\nHost: h\r\n\r\n");
             StringBuilder r = new StringBuilder();
-            int id = accept(c, 4 << 20, r);
+            int id = c.acceptStream(4 << 20, r);
             respond(c, id, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
             v.readHead();
             for (int i = 0; i < 4; i++) {
@@ -475,7 +463,7 @@ class WstunnelConformanceTest {
             try (RawClient v = new RawClient(address, 10_000)) {
                 v.send("HEAD /c26/x HTTP/1.1\r\nHost: h\r\n\r\n");
                 StringBuilder r = new StringBuilder();
-                int id = accept(c, 4096, r);
+                int id = c.acceptStream(4096, r);
                 assertThat(r.toString()).startsWith("HEAD /x HTTP/1.1\r\n");
                 respond(c, id, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
                 assertThat(v.readHead()).contains("Content-Length: 1000");
@@ -483,7 +471,7 @@ class WstunnelConformanceTest {
                 // The connection carries the next request.
                 v.send("GET /c26/close HTTP/1.1\r\nHost: h\r\n\r\n");
                 StringBuilder r2 = new StringBuilder();
-                int id2 = accept(c, 4096, r2);
+                int id2 = c.acceptStream(4096, r2);
                 respond(c, id2, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end");
                 c.send(FIN, id2);
                 assertThat(v.readToEofAscii()).startsWith("HTTP/1.1 200 OK").endsWith("until the end");
@@ -498,7 +486,7 @@ class WstunnelConformanceTest {
                     + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                     + "Sec-WebSocket-Protocol: proto-a, proto-b\r\n\r\n");
             StringBuilder r = new StringBuilder();
-            int id = accept(c, 4 << 20, r);
+            int id = c.acceptStream(4 << 20, r);
             assertThat(r.toString()).startsWith("GET /wspath?z=1 HTTP/1.1\r\n")
                     .contains("Sec-WebSocket-Protocol: proto-a, proto-b\r\n", "X-Websocktunnel-Original-Path: /c27/wspath\r\n");
             String backend101 = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -533,7 +521,7 @@ class WstunnelConformanceTest {
             v.send("GET /c28/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                     + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
             StringBuilder r = new StringBuilder();
-            int id = accept(c, 4096, r);
+            int id = c.acceptStream(4096, r);
             respond(c, id, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno");
             assertThat(v.readHead()).startsWith("HTTP/1.1 200 OK");
             assertThat(new String(v.readExactly(2), StandardCharsets.US_ASCII)).isEqualTo("no");
@@ -565,7 +553,7 @@ class WstunnelConformanceTest {
             assertThat(good.nextOf(FIN, 81)).isNotNull();
             CompletableFuture<String> v = viewer("GET /c29good/x HTTP/1.1\r\nHost: h\r\n\r\n");
             StringBuilder r = new StringBuilder();
-            int id = accept(good, 4096, r);
+            int id = good.acceptStream(4096, r);
             respond(good, id, "HTTP/1.1 204 No Content\r\n\r\n");
             assertThat(v.get()).startsWith("HTTP/1.1 204");
         }
@@ -579,7 +567,7 @@ class WstunnelConformanceTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> now() > now + 2);
         CompletableFuture<String> v = viewer("GET /c30/x HTTP/1.1\r\nHost: h\r\n\r\n");
         StringBuilder r = new StringBuilder();
-        int id = accept(c, 4096, r);
+        int id = c.acceptStream(4096, r);
         respond(c, id, "HTTP/1.1 204 No Content\r\n\r\n");
         assertThat(v.get()).startsWith("HTTP/1.1 204");
         c.close();

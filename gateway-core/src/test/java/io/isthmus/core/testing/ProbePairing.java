@@ -27,7 +27,7 @@ public final class ProbePairing implements ConnectionHandler {
     private final SpliceEngine splices;
     private final Duration idleTimeout;
     /** First clients by path, shared by every test gateway in this JVM (tests use unique paths). */
-    private static final Map<String, TcpEndpoint> waiting = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, TcpEndpoint> waiting = new ConcurrentHashMap<>();
 
     ProbePairing(SpliceEngine splices, Duration idleTimeout) {
         this.splices = splices;
@@ -50,9 +50,8 @@ public final class ProbePairing implements ConnectionHandler {
         }
         TcpEndpoint endpoint = TcpEndpoint.adopt(handoff.channel(), handoff.leftover(), holdLimit);
         String key = handoff.head().path();
-        TcpEndpoint first = waiting.remove(key);
+        TcpEndpoint first = ProbeMeeting.meet(waiting, key, endpoint);
         if (first == null) {
-            waiting.put(key, endpoint);
             handoff.channel().closeFuture().addListener(f -> waiting.remove(key, endpoint));
             return;
         }

@@ -7,7 +7,6 @@ import io.isthmus.core.splice.SpliceEngine;
 import io.isthmus.core.splice.SpliceOptions;
 import io.isthmus.core.splice.WebSocketEndpoint;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -19,7 +18,7 @@ final class ProbeWebSocketPairing implements ConnectionHandler {
 
     static final int MAX_FRAME_PAYLOAD = 1024;
 
-    private static final Map<String, WebSocketEndpoint> waiting = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, WebSocketEndpoint> waiting = new ConcurrentHashMap<>();
     private final SpliceEngine splices;
 
     ProbeWebSocketPairing(SpliceEngine splices) {
@@ -31,9 +30,9 @@ final class ProbeWebSocketPairing implements ConnectionHandler {
         WebSocketHandshake.complete(handoff.channel(), handoff.head(), null, MAX_FRAME_PAYLOAD);
         WebSocketEndpoint endpoint = WebSocketEndpoint.adopt(handoff.channel(), handoff.leftover(), 1 << 20);
         String key = handoff.head().path();
-        WebSocketEndpoint first = waiting.remove(key);
+        // The 101 is already out, so the partner may arrive on another event loop at once.
+        WebSocketEndpoint first = ProbeMeeting.meet(waiting, key, endpoint);
         if (first == null) {
-            waiting.put(key, endpoint);
             handoff.channel().closeFuture().addListener(f -> waiting.remove(key, endpoint));
             return;
         }
