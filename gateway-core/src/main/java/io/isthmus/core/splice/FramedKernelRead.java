@@ -156,8 +156,11 @@ final class FramedKernelRead implements EpollIoHandle, PipeRegion.Owner {
             try {
                 n = Native.splice(watched.intValue(), -1, pipe.writeEnd().intValue(), -1, asked);
             } catch (IOException e) {
-                // A reset or an error: Netty's read meets it too and ends the splice its own way.
+                // A reset or an error. splice(2) took the socket's pending error, so Netty's next read would
+                // see a mere end of input: hand it over as Netty reports a failed read, which closes the
+                // channel with the cause (a "reset", as on the copy path).
                 end();
+                source.channel().pipeline().fireExceptionCaught(e);
                 return;
             }
             if (n == 0) {
