@@ -40,9 +40,4 @@ public record OpenFiles(int pipes, int sockets, int total) {
         }
         return new OpenFiles(pipes, sockets, total);
     }
-
-    /** Whether no more pipes and sockets are open than in {@code before}. */
-    public boolean noMoreThan(OpenFiles before) {
-        return pipes <= before.pipes && sockets <= before.sockets;
-    }
 }
