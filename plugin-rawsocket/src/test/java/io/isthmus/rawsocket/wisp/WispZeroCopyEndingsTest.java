@@ -138,6 +138,86 @@ class WispZeroCopyEndingsTest {
     }
 
     /**
+     * Two streams download 8 MiB each on one WebSocket, both on the framed kernel path (two pipes feeding one
+     * socket), then their targets close: each gets every byte of its own content, in order, then CLOSE 0x02.
+     */
+    @Test
+    void twoSplicedDownloadsOnOneWebSocketEachArriveWhole() throws Exception {
+        int size = 8 * 1024 * 1024;
+        byte[] one = random(size);
+        byte[] two = random(size + 1);
+        try (BulkTarget a = new BulkTarget(); BulkTarget b = new BulkTarget(); Gateway g = TestGateways.start(EGRESS)) {
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(1, 1, a.port(), "127.0.0.1"));
+                w.send(connect(3, 1, b.port(), "127.0.0.1"));
+                CompletableFuture<Void> finA = a.write(one).thenRun(() -> finQuietly(a));
+                CompletableFuture<Void> finB = b.write(two).thenRun(() -> finQuietly(b));
+                ByteArrayOutputStream gotOne = new ByteArrayOutputStream(size);
+                ByteArrayOutputStream gotTwo = new ByteArrayOutputStream(size);
+                int closes = 0;
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (closes < 2) {
+                    assertThat(System.nanoTime()).as("stuck at %d and %d bytes", gotOne.size(), gotTwo.size())
+                            .isLessThan(deadline);
+                    WispWire.Frame f = w.readWithin(20_000);
+                    assertThat(f).as("nothing for 20 s").isNotNull();
+                    ByteArrayOutputStream into = f.streamId() == 1 ? gotOne : f.streamId() == 3 ? gotTwo : null;
+                    if (f.type() == WispPacket.DATA && into != null) {
+                        into.write(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
+                    } else if (f.type() == WispPacket.CLOSE && into != null) {
+                        assertThat(f.payload()[WispPacket.HEADER]).isEqualTo((byte) VOLUNTARY);
+                        closes++;
+                    }
+                }
+                finA.get(20, TimeUnit.SECONDS);
+                finB.get(20, TimeUnit.SECONDS);
+                assertThat(gotOne.toByteArray()).as("stream 1, every byte in order").isEqualTo(one);
+                assertThat(gotTwo.toByteArray()).as("stream 3, every byte in order").isEqualTo(two);
+            }
+            assertThat(switches(g, "splice")).as("both took the kernel path").isGreaterThanOrEqualTo(2);
+            assertReleased(g, before);
+        }
+    }
+
+    /**
+     * The client closes the stream while the pipe is full (it reads nothing): the frames already queued may
+     * still come, the pipe is released once they went out, and another stream keeps working.
+     */
+    @Test
+    void aClientCloseWhileThePipeIsFullReleasesThePipe() throws Exception {
+        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS)) {
+            int echo = services.tcpEcho();
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(2, 1, echo, "127.0.0.1"));
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                target.writeEndlessly();
+                Download d = new Download(w, false);
+                d.readUntil(STARTED);
+                assertOnPath(g, true);
+                // Unread frames pile up: the pipe fills and the read pauses.
+                await().atMost(Duration.ofSeconds(10)).until(() -> target.written.get() > 4L * STARTED);
+                w.send(WispWire.close(1, VOLUNTARY));
+                assertThat(target.closedByGateway.await(10, TimeUnit.SECONDS)).as("the target's connection closed")
+                        .isTrue();
+                echoRoundTrip(w, 2, "after the close");
+                await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 1);
+            }
+            assertReleased(g, before);
+        }
+    }
+
+    private static void finQuietly(BulkTarget t) {
+        try {
+            t.fin();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * The gateway drains mid-download: the open stream runs to its end (the target finishes and closes), every
      * byte arrives, then CLOSE 0x02 and the session's close 1001, well before the drain deadline.
      */
