@@ -202,13 +202,18 @@ class WebsockifyZeroCopyEndingsTest {
         }
     }
 
-    /** Every splice ended, and no more pipes or sockets are open than before the bridge. */
+    /** Every splice ended, no more pipes or sockets are open than before, and no grown pipe is counted alive. */
     private static void assertReleased(Gateway g, OpenFiles before) {
         await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 0);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             OpenFiles now = OpenFiles.now();
             assertThat(now.pipes()).as("pipes open (before: %s)", before).isLessThanOrEqualTo(before.pipes());
             assertThat(now.sockets()).as("sockets open (before: %s)", before).isLessThanOrEqualTo(before.sockets());
+        });
+        // Closed pipes give their grown capacity back to splice.pipe-budget.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            io.micrometer.core.instrument.Gauge grown = g.metrics().registry().find("isthmus.splice.pipe.enlarged").gauge();
+            return grown == null || grown.value() == 0; // no gauge: zero-copy off
         });
     }
 

@@ -127,6 +127,8 @@ class WispZeroCopyEndingsTest {
                 long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
                 assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
                         .isGreaterThan(1024 * 1024);
+                assertThat(g.metrics().registry().get("isthmus.splice.pipe.growths").tag("outcome", "enlarged").counter()
+                        .count()).as("the pipe grew (its capacity returns to the budget at the end)").isGreaterThanOrEqualTo(1);
                 int reason = d.readToClose();
                 assertThat(d.bytes().length).isEqualTo(size);
                 assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
@@ -401,13 +403,18 @@ class WispZeroCopyEndingsTest {
         }
     }
 
-    /** Every splice ended, and no more pipes or sockets are open than before the session. */
+    /** Every splice ended, no more pipes or sockets are open than before, and no grown pipe is counted alive. */
     private static void assertReleased(Gateway g, OpenFiles before) {
         await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 0);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             OpenFiles now = OpenFiles.now();
             assertThat(now.pipes()).as("pipes open (before: %s)", before).isLessThanOrEqualTo(before.pipes());
             assertThat(now.sockets()).as("sockets open (before: %s)", before).isLessThanOrEqualTo(before.sockets());
+        });
+        // Closed pipes give their grown capacity back to splice.pipe-budget.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            io.micrometer.core.instrument.Gauge grown = g.metrics().registry().find("isthmus.splice.pipe.enlarged").gauge();
+            return grown == null || grown.value() == 0; // no gauge: zero-copy off
         });
     }
 
