@@ -27,8 +27,9 @@ import java.io.IOException;
  * full and resumes as the frames go out.
  *
  * <p>At an end of input, an error, or a target that cannot take a spliced frame, the direction goes back to
- * Netty's reading for good; Netty then sees the end or the error as it always does. Everything runs on the one
- * event loop of both channels.
+ * Netty's reading for good; Netty then sees the end as it always does, and an error the splice took is handed
+ * to the channel's pipeline, as Netty reports a failed read. Everything runs on the one event loop of both
+ * channels.
  */
 final class FramedKernelRead implements EpollIoHandle, PipeRegion.Owner {
 
