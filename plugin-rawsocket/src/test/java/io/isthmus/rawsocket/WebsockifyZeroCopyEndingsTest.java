@@ -113,6 +113,33 @@ class WebsockifyZeroCopyEndingsTest {
         }
     }
 
+    /** The gateway drains mid-download: the bridge runs to its end, every byte arrives, then Close 1000. */
+    @Test
+    void aDrainLetsASplicedDownloadFinishWhole() throws Exception {
+        byte[] content = random(SIZE);
+        try (BulkTarget target = new BulkTarget(); Gateway g = gateway(target.port(), 0, true)) {
+            OpenFiles before = OpenFiles.now();
+            CompletableFuture<Void> drained;
+            try (WsClient ws = WsClient.connectBinary(g.address(), "/sockets/websockify?token=bulk")) {
+                CompletableFuture<Void> wrote = target.write(content);
+                Download d = new Download(ws);
+                d.readUntil(STARTED);
+                assertOnPath(g, true);
+                drained = CompletableFuture.runAsync(() -> g.shutdown(Duration.ofSeconds(20)));
+                await().atMost(Duration.ofSeconds(5)).until(() -> !g.isReady());
+                wrote.get(20, TimeUnit.SECONDS);
+                target.fin();
+                WsClient.Frame close = d.readToClose();
+                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+                assertThat(close.closeCode()).isEqualTo(1000);
+            }
+            drained.get(15, TimeUnit.SECONDS);
+            Counter aborted = g.metrics().registry().find("isthmus.drain.aborted").counter();
+            assertThat(aborted == null ? 0 : aborted.count()).as("nothing was cut at the deadline").isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> OpenFiles.now().pipes() <= before.pipes());
+        }
+    }
+
     /** The client's connection is reset mid-download: the target is closed, the pipe released, the next bridge served. */
     @Test
     void aClientResetMidDownloadClosesTheTargetAndReleasesThePipe() throws Exception {
