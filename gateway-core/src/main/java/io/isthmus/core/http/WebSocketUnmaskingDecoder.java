@@ -12,12 +12,15 @@ import java.util.List;
 
 /**
  * Netty's server-side frame decoder with one fast path: a whole, masked, unfragmented binary frame within
- * the size limit is unmasked while it is copied out of the read buffer, in one pass of long words. Netty
- * copies the payload first and then unmasks it through {@code ByteBuf.getLong}/{@code setLong}, which a
- * profile of Wisp uploads showed as most of the gateway's Java time. Every other frame (text, control,
- * fragments, anything malformed or too large) goes to Netty's decoder, which keeps its checks and close
- * codes; it is only ever handed whole frames (or a header it will refuse), so it never stops mid-frame
- * and the two never disagree about where a frame starts.
+ * the size limit is unmasked in place, in the buffer it was read into, in one pass of long words, and its
+ * payload is handed on as a slice of that buffer: the only copies of an upload's bytes are the kernel's, in
+ * and out. (Netty copies the payload first and then unmasks it through {@code ByteBuf.getLong}/{@code
+ * setLong}, which a profile of Wisp uploads showed as most of the gateway's Java time; copying while
+ * unmasking still cost a fifth more CPU per byte than unmasking in place.) A slice keeps its whole read
+ * buffer alive, so whoever makes bytes wait detaches them first ({@link io.isthmus.core.transport.ReadBufferSlices}).
+ * Every other frame (text, control, fragments, anything malformed or too large) goes to Netty's decoder,
+ * which keeps its checks and close codes; it is only ever handed whole frames (or a header it will refuse),
+ * so it never stops mid-frame and the two never disagree about where a frame starts.
  */
 public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
 
@@ -36,7 +39,7 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
 
     public WebSocketUnmaskingDecoder(WebSocketDecoderConfig config) {
         super(config);
-        // Joining reads without copying them: every payload byte is copied once, by the unmasking pass.
+        // Joining reads without copying them: a frame split across two reads is unmasked where each part lies.
         setCumulator(COMPOSITE_CUMULATOR);
         this.maxFramePayload = config.maxFramePayloadLength();
     }
@@ -72,10 +75,11 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
         if (readable - header < length) {
             return; // wait for the whole frame
         }
-        if (fin && opcode == OPCODE_BINARY && !fragmented) {
+        if (fin && opcode == OPCODE_BINARY && !fragmented && !in.isReadOnly()) {
             int mask = in.getIntLE(start + header - 4);
             in.readerIndex(start + header);
-            out.add(new BinaryWebSocketFrame(true, 0, unmaskCopy(ctx, in, (int) length, mask)));
+            unmaskInPlace(in, (int) length, mask);
+            out.add(new BinaryWebSocketFrame(true, 0, in.readRetainedSlice((int) length)));
             return;
         }
         if (opcode < OPCODE_CLOSE) {
@@ -97,31 +101,19 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
     }
 
     /**
-     * Reads {@code length} payload bytes, unmasked, into a new buffer: one pass, eight bytes at a time, over
-     * each piece of the read buffer (the cumulation is composite, so reads are joined without a copy).
+     * Unmasks the {@code length} bytes at the reader index where they lie: one pass, eight bytes at a time,
+     * over each piece of the read buffer (the cumulation is composite, so a frame may span two reads).
      */
-    private static ByteBuf unmaskCopy(ChannelHandlerContext ctx, ByteBuf in, int length, int maskLE) {
-        ByteBuf payload = ctx.alloc().directBuffer(length);
+    private static void unmaskInPlace(ByteBuf in, int length, int maskLE) {
         if (length == 0) {
-            return payload;
-        }
-        if (payload.nioBufferCount() != 1) {
-            int from = in.readerIndex();
-            for (int i = 0; i < length; i++) {
-                payload.writeByte(in.getByte(from + i) ^ (maskLE >>> ((i & 3) << 3)));
-            }
-            in.skipBytes(length);
-            return payload;
+            return;
         }
         ByteBuffer[] pieces = in.nioBuffers(in.readerIndex(), length);
-        if (FAST && payload.hasMemoryAddress() && allDirect(pieces)) {
-            unmaskByAddress(pieces, payload.memoryAddress(), maskLE);
+        if (FAST && allDirect(pieces)) {
+            unmaskByAddress(pieces, maskLE);
         } else {
-            unmaskByBuffer(pieces, payload.internalNioBuffer(0, length).slice().order(ByteOrder.LITTLE_ENDIAN), maskLE);
+            unmaskByBuffer(pieces, maskLE);
         }
-        payload.writerIndex(length);
-        in.skipBytes(length);
-        return payload;
     }
 
     private static boolean allDirect(ByteBuffer[] pieces) {
@@ -139,38 +131,37 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
      * the loop (a profile of Wisp uploads had that loop at a fifth of the gateway's CPU, as much as the
      * kernel's copy of the same bytes).
      */
-    private static void unmaskByAddress(ByteBuffer[] pieces, long dst, int maskLE) {
+    private static void unmaskByAddress(ByteBuffer[] pieces, int maskLE) {
         int done = 0;
         for (ByteBuffer piece : pieces) {
-            long src = PlatformDependent.directBufferAddress(piece) + piece.position();
+            long at = PlatformDependent.directBufferAddress(piece) + piece.position();
             int n = piece.remaining();
             int m = Integer.rotateRight(maskLE, (done & 3) << 3);
             long mask = (m & 0xffffffffL) | ((long) m << 32);
-            long to = dst + done;
             int i = 0;
             for (int end = n - 7; i < end; i += 8) {
-                PlatformDependent.putLong(to + i, PlatformDependent.getLong(src + i) ^ mask);
+                PlatformDependent.putLong(at + i, PlatformDependent.getLong(at + i) ^ mask);
             }
             for (; i < n; i++) {
-                PlatformDependent.putByte(to + i, (byte) (PlatformDependent.getByte(src + i) ^ (m >>> ((i & 3) << 3))));
+                PlatformDependent.putByte(at + i, (byte) (PlatformDependent.getByte(at + i) ^ (m >>> ((i & 3) << 3))));
             }
             done += n;
         }
     }
 
-    private static void unmaskByBuffer(ByteBuffer[] pieces, ByteBuffer dst, int maskLE) {
+    private static void unmaskByBuffer(ByteBuffer[] pieces, int maskLE) {
         int done = 0;
         for (ByteBuffer piece : pieces) {
-            ByteBuffer src = piece.slice().order(ByteOrder.LITTLE_ENDIAN);
-            int n = src.remaining();
+            ByteBuffer at = piece.slice().order(ByteOrder.LITTLE_ENDIAN);
+            int n = at.remaining();
             int m = Integer.rotateRight(maskLE, (done & 3) << 3);
             long mask = (m & 0xffffffffL) | ((long) m << 32);
             int i = 0;
             for (int end = n - 7; i < end; i += 8) {
-                dst.putLong(done + i, src.getLong(i) ^ mask);
+                at.putLong(i, at.getLong(i) ^ mask);
             }
             for (; i < n; i++) {
-                dst.put(done + i, (byte) (src.get(i) ^ (m >>> ((i & 3) << 3))));
+                at.put(i, (byte) (at.get(i) ^ (m >>> ((i & 3) << 3))));
             }
             done += n;
         }

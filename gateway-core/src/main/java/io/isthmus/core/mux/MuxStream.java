@@ -12,6 +12,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import io.isthmus.core.transport.ReadBufferSlices;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -247,7 +248,7 @@ public abstract class MuxStream implements FramedSpliceTarget {
         if (sink != null && reading && held.isEmpty()) {
             deliverNow(data);
         } else {
-            held.add(data);
+            held.add(ReadBufferSlices.detach(data));
             heldBytes += n;
         }
     }

@@ -1,5 +1,6 @@
 package io.isthmus.core.splice;
 
+import io.isthmus.core.transport.ReadBufferSlices;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -7,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -250,7 +252,7 @@ public abstract class ChannelEndpoint implements Endpoint {
 
     @Override
     public void write(ByteBuf data) {
-        channel.write(fromBytes(data), channel.voidPromise());
+        channel.write(fromBytes(detachIfWaiting(data)), channel.voidPromise());
     }
 
     @Override
@@ -262,7 +264,17 @@ public abstract class ChannelEndpoint implements Endpoint {
                 delivered.accept(n);
             }
         });
-        channel.write(fromBytes(data), written);
+        channel.write(fromBytes(detachIfWaiting(data)), written);
+    }
+
+    /**
+     * Bytes that will queue behind bytes the socket has not taken yet (flushed, unwritten) are detached from
+     * their read buffer; bytes the next flush will most likely write at once go as they are. So at most one
+     * flush's worth of slices pins read buffers while a peer does not keep up.
+     */
+    private ByteBuf detachIfWaiting(ByteBuf data) {
+        ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+        return queued != null && queued.size() > 0 ? ReadBufferSlices.detach(data) : data;
     }
 
     @Override
@@ -450,7 +462,7 @@ public abstract class ChannelEndpoint implements Endpoint {
                 if (heldMessages == null) {
                     heldMessages = new ArrayDeque<>();
                 }
-                heldMessages.add(data);
+                heldMessages.add(ReadBufferSlices.detach(data));
                 heldMessageBytes += data.readableBytes();
                 if (heldMessageBytes > holdLimit) {
                     ctx.channel().config().setAutoRead(false);
@@ -461,6 +473,7 @@ public abstract class ChannelEndpoint implements Endpoint {
                 data.release();
                 return;
             }
+            data = ReadBufferSlices.detach(data);
             if (held == null) {
                 // Most endpoints hold one read (a greeting) or nothing: no composite for them.
                 held = data;

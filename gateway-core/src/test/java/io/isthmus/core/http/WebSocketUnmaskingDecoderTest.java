@@ -87,6 +87,10 @@ class WebSocketUnmaskingDecoderTest {
 
     /** What a decoder did with the input: frames and exceptions in order, bytes written, open or not. */
     private static String run(boolean ours, byte[] input, long seed) {
+        return run(ours, input, seed, true);
+    }
+
+    private static String run(boolean ours, byte[] input, long seed, boolean directReads) {
         List<String> seen = new ArrayList<>();
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.pipeline().addLast(new WebSocket13FrameEncoder(false));
@@ -109,7 +113,7 @@ class WebSocketUnmaskingDecoderTest {
         try {
             for (int at = 0; at < input.length && ch.isOpen(); ) {
                 int n = Math.min(input.length - at, 1 + cuts.nextInt(cuts.nextInt(8) == 0 ? 16 : 40_000));
-                ch.writeInbound(Unpooled.directBuffer(n).writeBytes(input, at, n));
+                ch.writeInbound((directReads ? Unpooled.directBuffer(n) : Unpooled.buffer(n)).writeBytes(input, at, n));
                 at += n;
             }
             for (Object o; (o = ch.readOutbound()) != null; ) {
@@ -161,6 +165,41 @@ class WebSocketUnmaskingDecoderTest {
                 in.writeBytes(frame(r, true, 0, 2, true, bytes(r, 10))); // after close: Netty drops it
             }
             same(in.toByteArray(), r.nextLong());
+        }
+    }
+
+    @Test
+    void readsIntoHeapBuffersDecodeAsNettyDoes() {
+        Random r = new Random(15);
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        for (int i = 0; i < 24; i++) {
+            in.writeBytes(frame(r, true, 0, 2, true, bytes(r, r.nextInt(3) == 0 ? r.nextInt(9) : r.nextInt(MAX + 1))));
+        }
+        long seed = r.nextLong();
+        assertThat(run(true, in.toByteArray(), seed, false)).isEqualTo(run(false, in.toByteArray(), seed, false));
+    }
+
+    @Test
+    void aWholeBinaryFrameIsUnmaskedWhereItWasRead() {
+        Random r = new Random(16);
+        byte[] payload = bytes(r, 5000);
+        byte[] wire = frame(r, true, 0, 2, true, payload);
+        ByteBuf read = Unpooled.wrappedBuffer(wire);
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketUnmaskingDecoder(CONFIG));
+        try {
+            ch.writeInbound(read);
+            WebSocketFrame f = ch.readInbound();
+            try {
+                assertThat(ByteBufUtil.getBytes(f.content())).isEqualTo(payload);
+                // The payload is the read buffer's own memory, unmasked there: no copy was made.
+                assertThat(f.content().hasArray()).isTrue();
+                assertThat(f.content().array()).isSameAs(wire);
+                assertThat(f.content().arrayOffset()).isEqualTo(wire.length - payload.length);
+            } finally {
+                f.release();
+            }
+        } finally {
+            ch.finishAndReleaseAll();
         }
     }
 

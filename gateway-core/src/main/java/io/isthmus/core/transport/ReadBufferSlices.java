@@ -1,0 +1,43 @@
+package io.isthmus.core.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+
+/**
+ * Bytes that are about to wait, detached from the read buffer they are a slice of. The WebSocket decoder
+ * hands payloads on as slices of the buffers they were read into (unmasked in place, no copy), and a slice
+ * keeps its whole read buffer (up to {@code max-read-size}, or the reads a composite joins) alive. That costs
+ * nothing while bytes pass straight through; but bytes that wait (behind a target that does not keep up,
+ * for credit, before a stream opens) could each pin a whole read buffer for a few bytes of their own, so
+ * whoever holds bytes passes them through {@link #detach} first: memory held stays within twice the bytes
+ * held, whatever a client interleaves.
+ */
+public final class ReadBufferSlices {
+
+    /** A slice may keep alive at most this many times the bytes it carries before it is copied out. */
+    private static final int MAX_PINNED_RATIO = 2;
+
+    private ReadBufferSlices() {
+    }
+
+    /**
+     * {@code data} itself when the memory it keeps alive is at most twice the bytes it carries, otherwise a
+     * copy of its readable bytes in a buffer of their size (and {@code data} is released): a slice of a
+     * larger read, a slice of joined reads, or a read buffer that is mostly empty. Takes ownership.
+     */
+    public static ByteBuf detach(ByteBuf data) {
+        // Down to the memory itself, through slices and leak-detection wrappers.
+        ByteBuf root = data;
+        while (root.unwrap() != null) {
+            root = root.unwrap();
+        }
+        int n = data.readableBytes();
+        if (!(root instanceof CompositeByteBuf) && root.capacity() <= (long) MAX_PINNED_RATIO * n) {
+            return data;
+        }
+        ByteBuf own = data.isDirect() ? data.alloc().directBuffer(n, n) : data.alloc().heapBuffer(n, n);
+        own.writeBytes(data, data.readerIndex(), n);
+        data.release();
+        return own;
+    }
+}
