@@ -27,8 +27,9 @@ import java.io.IOException;
  * full and resumes as the frames go out.
  *
  * <p>At an end of input, an error, or a target that cannot take a spliced frame, the direction goes back to
- * Netty's reading for good; Netty then sees the end or the error as it always does. Everything runs on the one
- * event loop of both channels.
+ * Netty's reading for good; Netty then sees the end as it always does, and an error the splice took is handed
+ * to the channel's pipeline, as Netty reports a failed read. Everything runs on the one event loop of both
+ * channels.
  */
 final class FramedKernelRead implements EpollIoHandle, PipeRegion.Owner {
 
@@ -156,8 +157,11 @@ final class FramedKernelRead implements EpollIoHandle, PipeRegion.Owner {
             try {
                 n = Native.splice(watched.intValue(), -1, pipe.writeEnd().intValue(), -1, asked);
             } catch (IOException e) {
-                // A reset or an error: Netty's read meets it too and ends the splice its own way.
+                // A reset or an error. splice(2) took the socket's pending error, so Netty's next read would
+                // see a mere end of input: hand it over as Netty reports a failed read, which closes the
+                // channel with the cause (a "reset", as on the copy path).
                 end();
+                source.channel().pipeline().fireExceptionCaught(e);
                 return;
             }
             if (n == 0) {

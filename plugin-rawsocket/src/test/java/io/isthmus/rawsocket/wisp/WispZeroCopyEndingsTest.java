@@ -1,0 +1,458 @@
+package io.isthmus.rawsocket.wisp;
+
+import static io.isthmus.rawsocket.wisp.WispWire.connect;
+import static io.isthmus.rawsocket.wisp.WispWire.data;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.isthmus.core.Gateway;
+import io.isthmus.core.splice.Splice;
+import io.isthmus.core.testing.TestGateways;
+import io.isthmus.rawsocket.BulkTarget;
+import io.isthmus.rawsocket.OpenFiles;
+import io.micrometer.core.instrument.Counter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * How a Wisp TCP stream's download on the framed kernel path (target socket to pipe to DATA frames) ends when
+ * something ends under it: the target resets or closes (while the client reads, or while the pipe is full
+ * because it does not), the gateway drains, or the client's connection is reset. No byte the target sent
+ * before a clean end may be lost, the close reason is the copy path's, other streams carry on, and no pipe,
+ * socket or buffer outlives the stream. Each case first waits until the stream took the kernel path.
+ */
+class WispZeroCopyEndingsTest {
+
+    private static final String EGRESS = "isthmus.plugins.rawsocket.wisp.egress.allow-cidrs = [\"127.0.0.0/8\"]\n";
+    private static final String COPY = "isthmus.splice.zero-copy = false\n";
+    private static final int SIZE = 4 * 1024 * 1024;
+    private static final int STARTED = 1024 * 1024;
+    private static final int NETWORK_ERROR = 0x03;
+    private static final int VOLUNTARY = 0x02;
+
+    /** The target resets once the client has read everything it sent: the copy path's reason, 0x03, either way. */
+    @ParameterizedTest(name = "kernel path: {0}")
+    @ValueSource(booleans = {true, false})
+    void aTargetResetAfterItsBytesClosesTheStreamAsANetworkError(boolean kernel) throws Exception {
+        byte[] content = random(SIZE);
+        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS + (kernel ? "" : COPY))) {
+            int echo = services.tcpEcho();
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(2, 1, echo, "127.0.0.1"));
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                CompletableFuture<Void> wrote = target.write(content);
+                Download d = new Download(w);
+                d.readUntil(content.length);
+                wrote.get(20, TimeUnit.SECONDS);
+                assertOnPath(g, kernel);
+                target.reset();
+                int reason = d.readToClose();
+                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+                assertThat(reason).as("the CLOSE reason of a reset target").isEqualTo(NETWORK_ERROR);
+                echoRoundTrip(w, 2, "after the reset");
+            }
+            assertReleased(g, before);
+        }
+    }
+
+    /**
+     * The target sends 4 MiB and resets while the client reads nothing, so frames wait in the pipe and the
+     * reset meets a full pipe: the client still gets a prefix of the content in order, then CLOSE 0x03.
+     */
+    @ParameterizedTest(name = "kernel path: {0}")
+    @ValueSource(booleans = {true, false})
+    void aTargetResetWhileThePipeIsFullClosesTheStreamAsANetworkError(boolean kernel) throws Exception {
+        byte[] content = random(SIZE);
+        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS + (kernel ? "" : COPY))) {
+            int echo = services.tcpEcho();
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(2, 1, echo, "127.0.0.1"));
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                CompletableFuture<Void> wrote = target.write(content);
+                Download d = new Download(w);
+                d.readUntil(STARTED);
+                assertOnPath(g, kernel);
+                wrote.get(20, TimeUnit.SECONDS);
+                target.reset();
+                // The reset's EPOLLHUP/EPOLLERR meet a paused read: it waits for the pipe without spinning.
+                assertThat(ioCpuNanos(Duration.ofMillis(500))).as("I/O threads' CPU while the pipe stays full")
+                        .isLessThan(250_000_000L);
+                int reason = d.readToClose();
+                byte[] got = d.bytes();
+                assertThat(got.length).isLessThanOrEqualTo(content.length);
+                assertThat(Arrays.equals(got, 0, got.length, content, 0, got.length)).as("a prefix, in order").isTrue();
+                assertThat(reason).as("the CLOSE reason of a reset target").isEqualTo(NETWORK_ERROR);
+                echoRoundTrip(w, 2, "after the reset");
+            }
+            assertReleased(g, before);
+        }
+    }
+
+    /**
+     * The target sends 8 MiB and closes cleanly while the client reads nothing: its FIN reaches the gateway
+     * while frames still wait in a full pipe. Once the client reads again it gets every byte, then CLOSE 0x02.
+     */
+    @Test
+    void aCleanCloseWhileThePipeIsFullLosesNothing() throws Exception {
+        int size = 8 * 1024 * 1024;
+        byte[] content = random(size);
+        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS)) {
+            int echo = services.tcpEcho();
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.client.socket().setReceiveBufferSize(64 * 1024);
+                w.send(connect(2, 1, echo, "127.0.0.1"));
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                CompletableFuture<Void> wrote = target.write(content);
+                Download d = new Download(w);
+                d.readUntil(STARTED);
+                assertOnPath(g, true);
+                wrote.get(20, TimeUnit.SECONDS);
+                target.fin();
+                Splice s = g.splices().liveSplices().get(0);
+                long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
+                assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
+                        .isGreaterThan(1024 * 1024);
+                assertThat(g.metrics().registry().get("isthmus.splice.pipe.growths").tag("outcome", "enlarged").counter()
+                        .count()).as("the pipe grew (its capacity returns to the budget at the end)").isGreaterThanOrEqualTo(1);
+                int reason = d.readToClose();
+                assertThat(d.bytes().length).isEqualTo(size);
+                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+                assertThat(reason).isEqualTo(VOLUNTARY);
+                echoRoundTrip(w, 2, "after the close");
+            }
+            assertReleased(g, before);
+        }
+    }
+
+    /**
+     * Two streams download 8 MiB each on one WebSocket, both on the framed kernel path (two pipes feeding one
+     * socket), then their targets close: each gets every byte of its own content, in order, then CLOSE 0x02.
+     */
+    @Test
+    void twoSplicedDownloadsOnOneWebSocketEachArriveWhole() throws Exception {
+        int size = 8 * 1024 * 1024;
+        byte[] one = random(size);
+        byte[] two = random(size + 1);
+        try (BulkTarget a = new BulkTarget(); BulkTarget b = new BulkTarget(); Gateway g = TestGateways.start(EGRESS)) {
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(1, 1, a.port(), "127.0.0.1"));
+                w.send(connect(3, 1, b.port(), "127.0.0.1"));
+                CompletableFuture<Void> finA = a.write(one).thenRun(() -> finQuietly(a));
+                CompletableFuture<Void> finB = b.write(two).thenRun(() -> finQuietly(b));
+                ByteArrayOutputStream gotOne = new ByteArrayOutputStream(size);
+                ByteArrayOutputStream gotTwo = new ByteArrayOutputStream(size);
+                int closes = 0;
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (closes < 2) {
+                    assertThat(System.nanoTime()).as("stuck at %d and %d bytes", gotOne.size(), gotTwo.size())
+                            .isLessThan(deadline);
+                    WispWire.Frame f = w.readWithin(20_000);
+                    assertThat(f).as("nothing for 20 s").isNotNull();
+                    ByteArrayOutputStream into = f.streamId() == 1 ? gotOne : f.streamId() == 3 ? gotTwo : null;
+                    if (f.type() == WispPacket.DATA && into != null) {
+                        into.write(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
+                    } else if (f.type() == WispPacket.CLOSE && into != null) {
+                        assertThat(f.payload()[WispPacket.HEADER]).isEqualTo((byte) VOLUNTARY);
+                        closes++;
+                    }
+                }
+                finA.get(20, TimeUnit.SECONDS);
+                finB.get(20, TimeUnit.SECONDS);
+                assertThat(gotOne.toByteArray()).as("stream 1, every byte in order").isEqualTo(one);
+                assertThat(gotTwo.toByteArray()).as("stream 3, every byte in order").isEqualTo(two);
+            }
+            assertThat(switches(g, "splice")).as("both took the kernel path").isGreaterThanOrEqualTo(2);
+            assertReleased(g, before);
+        }
+    }
+
+    /**
+     * The client closes the stream while the pipe is full (it reads nothing): the frames already queued may
+     * still come, the pipe is released once they went out, and another stream keeps working.
+     */
+    @Test
+    void aClientCloseWhileThePipeIsFullReleasesThePipe() throws Exception {
+        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS)) {
+            int echo = services.tcpEcho();
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(2, 1, echo, "127.0.0.1"));
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                target.writeEndlessly();
+                Download d = new Download(w, false);
+                d.readUntil(STARTED);
+                assertOnPath(g, true);
+                // Unread frames pile up: the pipe fills and the read pauses.
+                await().atMost(Duration.ofSeconds(10)).until(() -> target.written.get() > 4L * STARTED);
+                w.send(WispWire.close(1, VOLUNTARY));
+                assertThat(target.closedByGateway.await(10, TimeUnit.SECONDS)).as("the target's connection closed")
+                        .isTrue();
+                echoRoundTrip(w, 2, "after the close");
+                await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 1);
+            }
+            assertReleased(g, before);
+        }
+    }
+
+    private static void finQuietly(BulkTarget t) {
+        try {
+            t.fin();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The gateway drains mid-download: the open stream runs to its end (the target finishes and closes), every
+     * byte arrives, then CLOSE 0x02 and the session's close 1001, well before the drain deadline.
+     */
+    @Test
+    void aDrainLetsASplicedDownloadFinishWhole() throws Exception {
+        byte[] content = random(SIZE);
+        try (BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS + "isthmus.shutdown.drain-timeout = 20s\n")) {
+            OpenFiles before = OpenFiles.now();
+            CompletableFuture<Void> drained;
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                CompletableFuture<Void> wrote = target.write(content);
+                Download d = new Download(w);
+                d.readUntil(STARTED);
+                assertOnPath(g, true);
+                drained = CompletableFuture.runAsync(() -> g.shutdown(Duration.ofSeconds(20)));
+                await().atMost(Duration.ofSeconds(5)).until(() -> !g.isReady());
+                wrote.get(20, TimeUnit.SECONDS);
+                target.fin();
+                int reason = d.readToClose();
+                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+                assertThat(reason).isEqualTo(VOLUNTARY);
+                WispWire.Frame close = w.readWithin(10_000);
+                assertThat(close).as("the session's close").isNotNull();
+                assertThat(close.opcode()).isEqualTo(WispWire.CLOSE);
+                assertThat(((close.payload()[0] & 0xff) << 8) | (close.payload()[1] & 0xff)).isEqualTo(1001);
+            }
+            drained.get(15, TimeUnit.SECONDS);
+            assertThat(counter(g, "isthmus.drain.aborted")).as("nothing was cut at the deadline").isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> OpenFiles.now().pipes() <= before.pipes());
+        }
+    }
+
+    /** A stream still downloading at the drain deadline is cut: the target is closed and no pipe is left. */
+    @Test
+    void aSplicedDownloadStillRunningAtTheDrainDeadlineIsCutCleanly() throws Exception {
+        try (BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS + "isthmus.shutdown.drain-timeout = 1s\n")) {
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                target.writeEndlessly();
+                Download d = new Download(w, false);
+                d.readUntil(STARTED);
+                assertOnPath(g, true);
+                CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> g.shutdown(Duration.ofSeconds(1)));
+                // The client keeps reading: the stream ends (CLOSE or the connection's end) once the deadline passes.
+                d.readToEnd();
+                drained.get(15, TimeUnit.SECONDS);
+            }
+            assertThat(counter(g, "isthmus.drain.aborted")).isEqualTo(1);
+            assertThat(target.closedByGateway.await(10, TimeUnit.SECONDS)).as("the target's connection closed").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> OpenFiles.now().pipes() <= before.pipes());
+        }
+    }
+
+    /**
+     * The client's connection is reset mid-download: the gateway closes the target, releases the pipe and the
+     * sockets, and serves the next session.
+     */
+    @Test
+    void aClientResetMidDownloadClosesTheTargetAndReleasesThePipe() throws Exception {
+        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
+             Gateway g = TestGateways.start(EGRESS)) {
+            int echo = services.tcpEcho();
+            OpenFiles before = OpenFiles.now();
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(1, 1, target.port(), "127.0.0.1"));
+                target.writeEndlessly();
+                Download d = new Download(w, false);
+                d.readUntil(STARTED);
+                assertOnPath(g, true);
+                w.client.socket().setSoLinger(true, 0);
+            }
+            assertThat(target.closedByGateway.await(10, TimeUnit.SECONDS)).as("the target's connection closed").isTrue();
+            assertReleased(g, before);
+            try (WispWire w = WispWire.v1(g.address())) {
+                w.send(connect(1, 1, echo, "127.0.0.1"));
+                echoRoundTrip(w, 1, "a new session");
+            }
+        }
+    }
+
+    /** Reads stream 1's DATA as it comes; other streams' frames and CONTINUEs are skipped. */
+    private static final class Download {
+        private final WispWire w;
+        private final boolean keep;
+        private final ByteArrayOutputStream got = new ByteArrayOutputStream(SIZE);
+        private long count;
+
+        Download(WispWire w) {
+            this(w, true);
+        }
+
+        /** With {@code keep} false only counts (an endless target would fill the heap). */
+        Download(WispWire w, boolean keep) {
+            this.w = w;
+            this.keep = keep;
+        }
+
+        byte[] bytes() {
+            return got.toByteArray();
+        }
+
+        /** Reads until {@code n} bytes came; fails on a CLOSE of stream 1 first. */
+        void readUntil(int n) throws IOException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (count < n) {
+                assertThat(System.nanoTime()).as("stuck at %d bytes", count).isLessThan(deadline);
+                WispWire.Frame f = next();
+                assertThat(f.type() == WispPacket.CLOSE && f.streamId() == 1).as("closed at %d bytes", count)
+                        .isFalse();
+            }
+        }
+
+        /** Reads to stream 1's CLOSE; returns its reason. */
+        int readToClose() throws IOException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (;;) {
+                assertThat(System.nanoTime()).as("no CLOSE at %d bytes", count).isLessThan(deadline);
+                WispWire.Frame f = next();
+                if (f.type() == WispPacket.CLOSE && f.streamId() == 1) {
+                    return f.payload()[WispPacket.HEADER] & 0xff;
+                }
+            }
+        }
+
+        /** Reads until stream 1's CLOSE, the WebSocket's close or the connection's end. */
+        void readToEnd() throws IOException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            try {
+                for (;;) {
+                    assertThat(System.nanoTime()).as("no end at %d bytes", count).isLessThan(deadline);
+                    WispWire.Frame f = next();
+                    if (f.opcode() == WispWire.CLOSE || (f.type() == WispPacket.CLOSE && f.streamId() == 1)) {
+                        return;
+                    }
+                }
+            } catch (java.io.EOFException | java.net.SocketException e) {
+                // the connection ended
+            }
+        }
+
+        private WispWire.Frame next() throws IOException {
+            WispWire.Frame f = w.readWithin(20_000);
+            assertThat(f).as("nothing for 20 s at %d bytes", count).isNotNull();
+            if (f.opcode() == WispWire.BINARY && f.type() == WispPacket.DATA && f.streamId() == 1) {
+                count += f.payload().length - WispPacket.HEADER;
+                if (keep) {
+                    got.write(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
+                }
+            }
+            return f;
+        }
+    }
+
+    private static void echoRoundTrip(WispWire w, int stream, String text) throws IOException {
+        byte[] ping = text.getBytes(StandardCharsets.US_ASCII);
+        w.send(data(stream, ping));
+        ByteArrayOutputStream echoed = new ByteArrayOutputStream();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (echoed.size() < ping.length) {
+            assertThat(System.nanoTime()).as("no echo on stream %d", stream).isLessThan(deadline);
+            WispWire.Frame f = w.readWithin(20_000);
+            assertThat(f).as("no echo on stream %d", stream).isNotNull();
+            if (f.opcode() == WispWire.BINARY && f.type() == WispPacket.DATA && f.streamId() == stream) {
+                echoed.write(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
+            }
+        }
+        assertThat(echoed.toByteArray()).isEqualTo(ping);
+    }
+
+    /** The stream took the kernel path (and has not left it), or never did with zero-copy off. */
+    private static void assertOnPath(Gateway g, boolean kernel) {
+        if (kernel) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> switches(g, "splice") >= 1);
+            assertThat(switches(g, "copy")).as("still on the kernel path").isZero();
+        } else {
+            assertThat(switches(g, "splice")).isZero();
+        }
+    }
+
+    /** Every splice ended, no more pipes or sockets are open than before, and no grown pipe is counted alive. */
+    private static void assertReleased(Gateway g, OpenFiles before) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 0);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            OpenFiles now = OpenFiles.now();
+            assertThat(now.pipes()).as("pipes open (before: %s)", before).isLessThanOrEqualTo(before.pipes());
+            assertThat(now.sockets()).as("sockets open (before: %s)", before).isLessThanOrEqualTo(before.sockets());
+        });
+        // Closed pipes give their grown capacity back to splice.pipe-budget.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            io.micrometer.core.instrument.Gauge grown = g.metrics().registry().find("isthmus.splice.pipe.enlarged").gauge();
+            return grown == null || grown.value() == 0; // no gauge: zero-copy off
+        });
+    }
+
+    private static double switches(Gateway g, String to) {
+        Counter c = g.metrics().registry().find("isthmus.zero.copy.switches").tag("protocol", WispRoute.PROTOCOL)
+                .tag("to", to).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private static double counter(Gateway g, String name) {
+        Counter c = g.metrics().registry().find(name).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** CPU time the gateway's I/O threads spend during {@code window}. */
+    private static long ioCpuNanos(Duration window) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<Long, Long> before = new java.util.HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("isthmus-io")) {
+                before.put(t.getId(), mx.getThreadCpuTime(t.getId()));
+            }
+        }
+        assertThat(before).as("no isthmus-io threads").isNotEmpty();
+        java.util.concurrent.locks.LockSupport.parkNanos(window.toNanos());
+        long busy = 0;
+        for (java.util.Map.Entry<Long, Long> e : before.entrySet()) {
+            long now = mx.getThreadCpuTime(e.getKey());
+            if (now >= 0 && e.getValue() >= 0) {
+                busy += now - e.getValue();
+            }
+        }
+        return busy;
+    }
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        new Random(n).nextBytes(b);
+        return b;
+    }
+}
