@@ -8,7 +8,7 @@ each CLOSE answered with a new CONNECT: streams opened per second.
 import os
 import subprocess
 
-from common import BENCH, Gateway, OtherLoad, Pending, last_json, med, node_service, port, run_measured
+from common import BENCH, Gateway, OtherLoad, Pending, last_json, med, node_service, port, run_measured, settle_jit
 
 SERVERS = ("isthmus", "wisp-js")
 DIRECTIONS = ("download", "upload")
@@ -46,11 +46,16 @@ def wisp(args, workdir, log, profiles):
         services.append(ref)
         servers = {"isthmus": (gw, "ws://127.0.0.1:%d/sockets/wisp/" % gw_port),
                    "wisp-js": (ref, "ws://127.0.0.1:%d/" % ref_port)}
-        # JIT warm-up of both servers, not recorded.
-        for name, (_, url) in servers.items():
+        # JIT warm-up of both servers, not recorded: Isthmus's until its JIT threads are quiet (a fixed 4 s per
+        # direction left C2 compiling into round 1's uploads: 0.9-1.5 CPU-s/GB there, 0.5 in round 2).
+        def warm(url, seconds):
             for direction in DIRECTIONS:
-                run_measured(load(url, direction, 10, 4), workdir, 120)
-            run_measured(load(url, "open", OPEN_IN_FLIGHT, 3), workdir, 120)
+                for streams in STREAMS:
+                    run_measured(load(url, direction, streams, seconds), workdir, 120)
+            run_measured(load(url, "open", OPEN_IN_FLIGHT, seconds), workdir, 120)
+
+        settle_jit(gw, lambda: warm(servers["isthmus"][1], 2), log, "wisp")
+        warm(servers["wisp-js"][1], 2)
         results = {"bulk": {}, "open": {}}
 
         def measure(name, mode, streams, seconds):
