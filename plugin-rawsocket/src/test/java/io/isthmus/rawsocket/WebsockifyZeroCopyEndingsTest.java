@@ -1,6 +1,9 @@
 package io.isthmus.rawsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.isthmus.rawsocket.KernelPathChecks.assertOnPath;
+import static io.isthmus.rawsocket.KernelPathChecks.assertReleased;
+import static io.isthmus.rawsocket.KernelPathChecks.random;
 import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
@@ -14,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,21 +43,17 @@ class WebsockifyZeroCopyEndingsTest {
     @ValueSource(booleans = {true, false})
     void aTargetResetAfterItsBytesEndsWithTheCopyPathsClose(boolean kernel) throws Exception {
         byte[] content = random(SIZE);
-        try (BulkTarget target = new BulkTarget(); Gateway g = gateway(target.port(), 0, kernel)) {
-            OpenFiles before = OpenFiles.now();
-            try (WsClient ws = WsClient.connectBinary(g.address(), "/sockets/websockify?token=bulk")) {
-                CompletableFuture<Void> wrote = target.write(content);
-                Download d = new Download(ws);
-                d.readUntil(content.length);
-                wrote.get(20, TimeUnit.SECONDS);
-                assertOnPath(g, kernel);
-                target.reset();
-                WsClient.Frame close = d.readToClose();
-                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
-                assertThat(close.closeCode()).isEqualTo(1000);
-            }
-            assertReleased(g, before);
-        }
+        bulkDownload(kernel, (g, target, ws) -> {
+            CompletableFuture<Void> wrote = target.write(content);
+            Download d = new Download(ws);
+            d.readUntil(content.length);
+            wrote.get(20, TimeUnit.SECONDS);
+            assertOnPath(g, kernel);
+            target.reset();
+            WsClient.Frame close = d.readToClose();
+            assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+            assertThat(close.closeCode()).isEqualTo(1000);
+        });
     }
 
     /** The target sends 4 MiB and resets while the client reads nothing: a prefix in order, then Close 1000. */
@@ -63,23 +61,19 @@ class WebsockifyZeroCopyEndingsTest {
     @ValueSource(booleans = {true, false})
     void aTargetResetWhileThePipeIsFullEndsWithTheCopyPathsClose(boolean kernel) throws Exception {
         byte[] content = random(SIZE);
-        try (BulkTarget target = new BulkTarget(); Gateway g = gateway(target.port(), 0, kernel)) {
-            OpenFiles before = OpenFiles.now();
-            try (WsClient ws = WsClient.connectBinary(g.address(), "/sockets/websockify?token=bulk")) {
-                CompletableFuture<Void> wrote = target.write(content);
-                Download d = new Download(ws);
-                d.readUntil(STARTED);
-                assertOnPath(g, kernel);
-                wrote.get(20, TimeUnit.SECONDS);
-                target.reset();
-                WsClient.Frame close = d.readToClose();
-                byte[] got = d.bytes();
-                assertThat(got.length).isLessThanOrEqualTo(content.length);
-                assertThat(Arrays.equals(got, 0, got.length, content, 0, got.length)).as("a prefix, in order").isTrue();
-                assertThat(close.closeCode()).isEqualTo(1000);
-            }
-            assertReleased(g, before);
-        }
+        bulkDownload(kernel, (g, target, ws) -> {
+            CompletableFuture<Void> wrote = target.write(content);
+            Download d = new Download(ws);
+            d.readUntil(STARTED);
+            assertOnPath(g, kernel);
+            wrote.get(20, TimeUnit.SECONDS);
+            target.reset();
+            WsClient.Frame close = d.readToClose();
+            byte[] got = d.bytes();
+            assertThat(got.length).isLessThanOrEqualTo(content.length);
+            assertThat(Arrays.equals(got, 0, got.length, content, 0, got.length)).as("a prefix, in order").isTrue();
+            assertThat(close.closeCode()).isEqualTo(1000);
+        });
     }
 
     /**
@@ -90,24 +84,36 @@ class WebsockifyZeroCopyEndingsTest {
     void aCleanCloseWhileThePipeIsFullLosesNothing() throws Exception {
         int size = 8 * 1024 * 1024;
         byte[] content = random(size);
-        try (BulkTarget target = new BulkTarget(); Gateway g = gateway(target.port(), 0, true)) {
+        bulkDownload(true, (g, target, ws) -> {
+            ws.socket.setReceiveBufferSize(64 * 1024);
+            CompletableFuture<Void> wrote = target.write(content);
+            Download d = new Download(ws);
+            d.readUntil(STARTED);
+            assertOnPath(g, true);
+            wrote.get(20, TimeUnit.SECONDS);
+            target.fin();
+            Splice s = g.splices().liveSplices().get(0);
+            long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
+            assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
+                    .isGreaterThan(1024 * 1024);
+            WsClient.Frame close = d.readToClose();
+            assertThat(d.bytes().length).isEqualTo(size);
+            assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+            assertThat(close.closeCode()).isEqualTo(1000);
+        });
+    }
+
+    /** What a test does with one bridge to a {@link BulkTarget}. */
+    private interface BridgeSteps {
+        void run(Gateway g, BulkTarget target, WsClient ws) throws Exception;
+    }
+
+    /** Runs {@code steps} on a bridge to a fresh target (token bulk), then checks that everything was released. */
+    private void bulkDownload(boolean kernel, BridgeSteps steps) throws Exception {
+        try (BulkTarget target = new BulkTarget(); Gateway g = gateway(target.port(), 0, kernel)) {
             OpenFiles before = OpenFiles.now();
             try (WsClient ws = WsClient.connectBinary(g.address(), "/sockets/websockify?token=bulk")) {
-                ws.socket.setReceiveBufferSize(64 * 1024);
-                CompletableFuture<Void> wrote = target.write(content);
-                Download d = new Download(ws);
-                d.readUntil(STARTED);
-                assertOnPath(g, true);
-                wrote.get(20, TimeUnit.SECONDS);
-                target.fin();
-                Splice s = g.splices().liveSplices().get(0);
-                long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
-                assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
-                        .isGreaterThan(1024 * 1024);
-                WsClient.Frame close = d.readToClose();
-                assertThat(d.bytes().length).isEqualTo(size);
-                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
-                assertThat(close.closeCode()).isEqualTo(1000);
+                steps.run(g, target, ws);
             }
             assertReleased(g, before);
         }
@@ -218,43 +224,5 @@ class WebsockifyZeroCopyEndingsTest {
                   demo.services = false
                 }
                 """.formatted(tokens.toString().replace("\\", "\\\\")) + (kernel ? "" : "isthmus.splice.zero-copy = false\n"));
-    }
-
-    private static void assertOnPath(Gateway g, boolean kernel) {
-        if (kernel) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> switches(g, "splice") >= 1);
-            assertThat(switches(g, "copy")).as("still on the kernel path").isZero();
-        } else {
-            assertThat(switches(g, "splice")).isZero();
-        }
-    }
-
-    /** Every splice ended, no more pipes or sockets are open than before, and no grown pipe is counted alive. */
-    private static void assertReleased(Gateway g, OpenFiles before) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 0);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            OpenFiles now = OpenFiles.now();
-            assertThat(now.pipes()).as("pipes open (before: %s)", before).isLessThanOrEqualTo(before.pipes());
-            assertThat(now.sockets()).as("sockets open (before: %s)", before).isLessThanOrEqualTo(before.sockets());
-        });
-        // Closed pipes give their grown capacity back to splice.pipe-budget.
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            io.micrometer.core.instrument.Gauge grown = g.metrics().registry().find("isthmus.splice.pipe.enlarged").gauge();
-            return grown == null || grown.value() == 0; // no gauge: zero-copy off
-        });
-    }
-
-    private static double switches(Gateway g, String to) {
-        double n = 0;
-        for (Counter c : g.metrics().registry().find("isthmus.zero.copy.switches").tag("to", to).counters()) {
-            n += c.count();
-        }
-        return n;
-    }
-
-    private static byte[] random(int n) {
-        byte[] b = new byte[n];
-        new Random(n).nextBytes(b);
-        return b;
     }
 }

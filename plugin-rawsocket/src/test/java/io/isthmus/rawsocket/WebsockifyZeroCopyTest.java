@@ -1,14 +1,14 @@
 package io.isthmus.rawsocket;
 
+import static io.isthmus.rawsocket.KernelPathChecks.random;
+import static io.isthmus.rawsocket.KernelPathChecks.switches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.TestGateways;
-import io.micrometer.core.instrument.Counter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +34,7 @@ class WebsockifyZeroCopyTest {
                 assertThat(close.opcode()).isEqualTo(WsClient.CLOSE);
                 assertThat(close.closeCode()).isEqualTo(1000);
             }
-            assertThat(switchesToKernel(g)).isGreaterThanOrEqualTo(1);
+            assertThat(switches(g, "splice")).isGreaterThanOrEqualTo(1);
         }
     }
 
@@ -46,7 +46,7 @@ class WebsockifyZeroCopyTest {
             try (WsClient ws = WsClient.connectBinary(g.address(), "/sockets/websockify?token=bulk")) {
                 assertThat(Arrays.equals(ws.readBytes(content.length), content)).isTrue();
             }
-            assertThat(switchesToKernel(g)).isZero();
+            assertThat(switches(g, "splice")).isZero();
         }
     }
 
@@ -64,19 +64,5 @@ class WebsockifyZeroCopyTest {
                   demo.services = false
                 }
                 """.formatted(tokens.toString().replace("\\", "\\\\")) + extra);
-    }
-
-    private static double switchesToKernel(Gateway g) {
-        double n = 0;
-        for (Counter c : g.metrics().registry().find("isthmus.zero.copy.switches").tag("to", "splice").counters()) {
-            n += c.count();
-        }
-        return n;
-    }
-
-    private static byte[] random(int n) {
-        byte[] b = new byte[n];
-        new Random(n).nextBytes(b);
-        return b;
     }
 }

@@ -1,5 +1,10 @@
 package io.isthmus.rawsocket.wisp;
 
+import static io.isthmus.rawsocket.KernelPathChecks.assertOnPath;
+import static io.isthmus.rawsocket.KernelPathChecks.assertReleased;
+import static io.isthmus.rawsocket.KernelPathChecks.ioCpuNanos;
+import static io.isthmus.rawsocket.KernelPathChecks.random;
+import static io.isthmus.rawsocket.KernelPathChecks.switches;
 import static io.isthmus.rawsocket.wisp.WispWire.connect;
 import static io.isthmus.rawsocket.wisp.WispWire.data;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -44,26 +48,18 @@ class WispZeroCopyEndingsTest {
     @ValueSource(booleans = {true, false})
     void aTargetResetAfterItsBytesClosesTheStreamAsANetworkError(boolean kernel) throws Exception {
         byte[] content = random(SIZE);
-        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
-             Gateway g = TestGateways.start(EGRESS + (kernel ? "" : COPY))) {
-            int echo = services.tcpEcho();
-            OpenFiles before = OpenFiles.now();
-            try (WispWire w = WispWire.v1(g.address())) {
-                w.send(connect(2, 1, echo, "127.0.0.1"));
-                w.send(connect(1, 1, target.port(), "127.0.0.1"));
-                CompletableFuture<Void> wrote = target.write(content);
-                Download d = new Download(w);
-                d.readUntil(content.length);
-                wrote.get(20, TimeUnit.SECONDS);
-                assertOnPath(g, kernel);
-                target.reset();
-                int reason = d.readToClose();
-                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
-                assertThat(reason).as("the CLOSE reason of a reset target").isEqualTo(NETWORK_ERROR);
-                echoRoundTrip(w, 2, "after the reset");
-            }
-            assertReleased(g, before);
-        }
+        withEchoAndTarget(EGRESS + (kernel ? "" : COPY), (g, target, w) -> {
+            CompletableFuture<Void> wrote = target.write(content);
+            Download d = new Download(w);
+            d.readUntil(content.length);
+            wrote.get(20, TimeUnit.SECONDS);
+            assertOnPath(g, WispRoute.PROTOCOL, kernel);
+            target.reset();
+            int reason = d.readToClose();
+            assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+            assertThat(reason).as("the CLOSE reason of a reset target").isEqualTo(NETWORK_ERROR);
+            echoRoundTrip(w, 2, "after the reset");
+        });
     }
 
     /**
@@ -74,31 +70,23 @@ class WispZeroCopyEndingsTest {
     @ValueSource(booleans = {true, false})
     void aTargetResetWhileThePipeIsFullClosesTheStreamAsANetworkError(boolean kernel) throws Exception {
         byte[] content = random(SIZE);
-        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
-             Gateway g = TestGateways.start(EGRESS + (kernel ? "" : COPY))) {
-            int echo = services.tcpEcho();
-            OpenFiles before = OpenFiles.now();
-            try (WispWire w = WispWire.v1(g.address())) {
-                w.send(connect(2, 1, echo, "127.0.0.1"));
-                w.send(connect(1, 1, target.port(), "127.0.0.1"));
-                CompletableFuture<Void> wrote = target.write(content);
-                Download d = new Download(w);
-                d.readUntil(STARTED);
-                assertOnPath(g, kernel);
-                wrote.get(20, TimeUnit.SECONDS);
-                target.reset();
-                // The reset's EPOLLHUP/EPOLLERR meet a paused read: it waits for the pipe without spinning.
-                assertThat(ioCpuNanos(Duration.ofMillis(500))).as("I/O threads' CPU while the pipe stays full")
-                        .isLessThan(250_000_000L);
-                int reason = d.readToClose();
-                byte[] got = d.bytes();
-                assertThat(got.length).isLessThanOrEqualTo(content.length);
-                assertThat(Arrays.equals(got, 0, got.length, content, 0, got.length)).as("a prefix, in order").isTrue();
-                assertThat(reason).as("the CLOSE reason of a reset target").isEqualTo(NETWORK_ERROR);
-                echoRoundTrip(w, 2, "after the reset");
-            }
-            assertReleased(g, before);
-        }
+        withEchoAndTarget(EGRESS + (kernel ? "" : COPY), (g, target, w) -> {
+            CompletableFuture<Void> wrote = target.write(content);
+            Download d = new Download(w);
+            d.readUntil(STARTED);
+            assertOnPath(g, WispRoute.PROTOCOL, kernel);
+            wrote.get(20, TimeUnit.SECONDS);
+            target.reset();
+            // The reset's EPOLLHUP/EPOLLERR meet a paused read: it waits for the pipe without spinning.
+            assertThat(ioCpuNanos(Duration.ofMillis(500))).as("I/O threads' CPU while the pipe stays full")
+                    .isLessThan(250_000_000L);
+            int reason = d.readToClose();
+            byte[] got = d.bytes();
+            assertThat(got.length).isLessThanOrEqualTo(content.length);
+            assertThat(Arrays.equals(got, 0, got.length, content, 0, got.length)).as("a prefix, in order").isTrue();
+            assertThat(reason).as("the CLOSE reason of a reset target").isEqualTo(NETWORK_ERROR);
+            echoRoundTrip(w, 2, "after the reset");
+        });
     }
 
     /**
@@ -109,34 +97,27 @@ class WispZeroCopyEndingsTest {
     void aCleanCloseWhileThePipeIsFullLosesNothing() throws Exception {
         int size = 8 * 1024 * 1024;
         byte[] content = random(size);
-        try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
-             Gateway g = TestGateways.start(EGRESS)) {
-            int echo = services.tcpEcho();
-            OpenFiles before = OpenFiles.now();
-            try (WispWire w = WispWire.v1(g.address())) {
-                w.client.socket().setReceiveBufferSize(64 * 1024);
-                w.send(connect(2, 1, echo, "127.0.0.1"));
-                w.send(connect(1, 1, target.port(), "127.0.0.1"));
-                CompletableFuture<Void> wrote = target.write(content);
-                Download d = new Download(w);
-                d.readUntil(STARTED);
-                assertOnPath(g, true);
-                wrote.get(20, TimeUnit.SECONDS);
-                target.fin();
-                Splice s = g.splices().liveSplices().get(0);
-                long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
-                assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
-                        .isGreaterThan(1024 * 1024);
-                assertThat(g.metrics().registry().get("isthmus.splice.pipe.growths").tag("outcome", "enlarged").counter()
-                        .count()).as("the pipe grew (its capacity returns to the budget at the end)").isGreaterThanOrEqualTo(1);
-                int reason = d.readToClose();
-                assertThat(d.bytes().length).isEqualTo(size);
-                assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
-                assertThat(reason).isEqualTo(VOLUNTARY);
-                echoRoundTrip(w, 2, "after the close");
-            }
-            assertReleased(g, before);
-        }
+        withEchoAndTarget(EGRESS, (g, target, w) -> {
+            // Set before the target writes a byte, so the client's small window fills the pipe.
+            w.client.socket().setReceiveBufferSize(64 * 1024);
+            CompletableFuture<Void> wrote = target.write(content);
+            Download d = new Download(w);
+            d.readUntil(STARTED);
+            assertOnPath(g, WispRoute.PROTOCOL, true);
+            wrote.get(20, TimeUnit.SECONDS);
+            target.fin();
+            Splice s = g.splices().liveSplices().get(0);
+            long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
+            assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
+                    .isGreaterThan(1024 * 1024);
+            assertThat(g.metrics().registry().get("isthmus.splice.pipe.growths").tag("outcome", "enlarged").counter()
+                    .count()).as("the pipe grew (its capacity returns to the budget at the end)").isGreaterThanOrEqualTo(1);
+            int reason = d.readToClose();
+            assertThat(d.bytes().length).isEqualTo(size);
+            assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
+            assertThat(reason).isEqualTo(VOLUNTARY);
+            echoRoundTrip(w, 2, "after the close");
+        });
     }
 
     /**
@@ -177,7 +158,8 @@ class WispZeroCopyEndingsTest {
                 assertThat(gotOne.toByteArray()).as("stream 1, every byte in order").isEqualTo(one);
                 assertThat(gotTwo.toByteArray()).as("stream 3, every byte in order").isEqualTo(two);
             }
-            assertThat(switches(g, "splice")).as("both took the kernel path").isGreaterThanOrEqualTo(2);
+            assertThat(switches(g, WispRoute.PROTOCOL, "splice")).as("both took the kernel path")
+                    .isGreaterThanOrEqualTo(2);
             assertReleased(g, before);
         }
     }
@@ -188,24 +170,39 @@ class WispZeroCopyEndingsTest {
      */
     @Test
     void aClientCloseWhileThePipeIsFullReleasesThePipe() throws Exception {
+        withEchoAndTarget(EGRESS, (g, target, w) -> {
+            target.writeEndlessly();
+            Download d = new Download(w, false);
+            d.readUntil(STARTED);
+            assertOnPath(g, WispRoute.PROTOCOL, true);
+            // Unread frames pile up: the pipe fills and the read pauses.
+            await().atMost(Duration.ofSeconds(10)).until(() -> target.written.get() > 4L * STARTED);
+            w.send(WispWire.close(1, VOLUNTARY));
+            assertThat(target.closedByGateway.await(10, TimeUnit.SECONDS)).as("the target's connection closed")
+                    .isTrue();
+            echoRoundTrip(w, 2, "after the close");
+            await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 1);
+        });
+    }
+
+    /** What a test does on a session whose stream 2 goes to an echo service and stream 1 to a {@link BulkTarget}. */
+    private interface SessionSteps {
+        void run(Gateway g, BulkTarget target, WispWire w) throws Exception;
+    }
+
+    /**
+     * Runs {@code steps} on a session (gateway configured with {@code config}) with stream 2 connected to an echo
+     * service and stream 1 to a fresh target, then checks that everything was released.
+     */
+    private static void withEchoAndTarget(String config, SessionSteps steps) throws Exception {
         try (LoopbackServices services = new LoopbackServices(); BulkTarget target = new BulkTarget();
-             Gateway g = TestGateways.start(EGRESS)) {
+             Gateway g = TestGateways.start(config)) {
             int echo = services.tcpEcho();
             OpenFiles before = OpenFiles.now();
             try (WispWire w = WispWire.v1(g.address())) {
                 w.send(connect(2, 1, echo, "127.0.0.1"));
                 w.send(connect(1, 1, target.port(), "127.0.0.1"));
-                target.writeEndlessly();
-                Download d = new Download(w, false);
-                d.readUntil(STARTED);
-                assertOnPath(g, true);
-                // Unread frames pile up: the pipe fills and the read pauses.
-                await().atMost(Duration.ofSeconds(10)).until(() -> target.written.get() > 4L * STARTED);
-                w.send(WispWire.close(1, VOLUNTARY));
-                assertThat(target.closedByGateway.await(10, TimeUnit.SECONDS)).as("the target's connection closed")
-                        .isTrue();
-                echoRoundTrip(w, 2, "after the close");
-                await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 1);
+                steps.run(g, target, w);
             }
             assertReleased(g, before);
         }
@@ -235,7 +232,7 @@ class WispZeroCopyEndingsTest {
                 CompletableFuture<Void> wrote = target.write(content);
                 Download d = new Download(w);
                 d.readUntil(STARTED);
-                assertOnPath(g, true);
+                assertOnPath(g, WispRoute.PROTOCOL, true);
                 drained = CompletableFuture.runAsync(() -> g.shutdown(Duration.ofSeconds(20)));
                 await().atMost(Duration.ofSeconds(5)).until(() -> !g.isReady());
                 wrote.get(20, TimeUnit.SECONDS);
@@ -265,7 +262,7 @@ class WispZeroCopyEndingsTest {
                 target.writeEndlessly();
                 Download d = new Download(w, false);
                 d.readUntil(STARTED);
-                assertOnPath(g, true);
+                assertOnPath(g, WispRoute.PROTOCOL, true);
                 CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> g.shutdown(Duration.ofSeconds(1)));
                 // The client keeps reading: the stream ends (CLOSE or the connection's end) once the deadline passes.
                 d.readToEnd();
@@ -292,7 +289,7 @@ class WispZeroCopyEndingsTest {
                 target.writeEndlessly();
                 Download d = new Download(w, false);
                 d.readUntil(STARTED);
-                assertOnPath(g, true);
+                assertOnPath(g, WispRoute.PROTOCOL, true);
                 w.client.socket().setSoLinger(true, 0);
             }
             assertThat(target.closedByGateway.await(10, TimeUnit.SECONDS)).as("the target's connection closed").isTrue();
@@ -393,66 +390,8 @@ class WispZeroCopyEndingsTest {
         assertThat(echoed.toByteArray()).isEqualTo(ping);
     }
 
-    /** The stream took the kernel path (and has not left it), or never did with zero-copy off. */
-    private static void assertOnPath(Gateway g, boolean kernel) {
-        if (kernel) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> switches(g, "splice") >= 1);
-            assertThat(switches(g, "copy")).as("still on the kernel path").isZero();
-        } else {
-            assertThat(switches(g, "splice")).isZero();
-        }
-    }
-
-    /** Every splice ended, no more pipes or sockets are open than before, and no grown pipe is counted alive. */
-    private static void assertReleased(Gateway g, OpenFiles before) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> g.splices().liveCount() == 0);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            OpenFiles now = OpenFiles.now();
-            assertThat(now.pipes()).as("pipes open (before: %s)", before).isLessThanOrEqualTo(before.pipes());
-            assertThat(now.sockets()).as("sockets open (before: %s)", before).isLessThanOrEqualTo(before.sockets());
-        });
-        // Closed pipes give their grown capacity back to splice.pipe-budget.
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            io.micrometer.core.instrument.Gauge grown = g.metrics().registry().find("isthmus.splice.pipe.enlarged").gauge();
-            return grown == null || grown.value() == 0; // no gauge: zero-copy off
-        });
-    }
-
-    private static double switches(Gateway g, String to) {
-        Counter c = g.metrics().registry().find("isthmus.zero.copy.switches").tag("protocol", WispRoute.PROTOCOL)
-                .tag("to", to).counter();
-        return c == null ? 0 : c.count();
-    }
-
     private static double counter(Gateway g, String name) {
         Counter c = g.metrics().registry().find(name).counter();
         return c == null ? 0 : c.count();
-    }
-
-    /** CPU time the gateway's I/O threads spend during {@code window}. */
-    private static long ioCpuNanos(Duration window) {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        java.util.Map<Long, Long> before = new java.util.HashMap<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("isthmus-io")) {
-                before.put(t.getId(), mx.getThreadCpuTime(t.getId()));
-            }
-        }
-        assertThat(before).as("no isthmus-io threads").isNotEmpty();
-        java.util.concurrent.locks.LockSupport.parkNanos(window.toNanos());
-        long busy = 0;
-        for (java.util.Map.Entry<Long, Long> e : before.entrySet()) {
-            long now = mx.getThreadCpuTime(e.getKey());
-            if (now >= 0 && e.getValue() >= 0) {
-                busy += now - e.getValue();
-            }
-        }
-        return busy;
-    }
-
-    private static byte[] random(int n) {
-        byte[] b = new byte[n];
-        new Random(n).nextBytes(b);
-        return b;
     }
 }

@@ -1,5 +1,8 @@
 package io.isthmus.rawsocket.wisp;
 
+import static io.isthmus.rawsocket.KernelPathChecks.ioCpuNanos;
+import static io.isthmus.rawsocket.KernelPathChecks.random;
+import static io.isthmus.rawsocket.KernelPathChecks.switches;
 import static io.isthmus.rawsocket.wisp.WispWire.connect;
 import static io.isthmus.rawsocket.wisp.WispWire.data;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,12 +10,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
 import io.isthmus.core.testing.TestGateways;
-import io.micrometer.core.instrument.Counter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,28 +29,29 @@ class WispZeroCopyTest {
 
     @Test
     void aBulkDownloadTakesTheKernelPathAndArrivesWholeBetweenAnotherStreamsEchoes() throws Exception {
-        byte[] content = randomBytes(SIZE);
+        byte[] content = random(SIZE);
         try (LoopbackServices services = new LoopbackServices(); Gateway g = TestGateways.start(EGRESS)) {
             byte[] got = download(g, services.tcpSource(content), services.tcpEcho());
             assertThat(Arrays.equals(got, content)).as("the download arrives whole and in order").isTrue();
-            assertThat(switchesToKernel(g)).as("the download left the JVM").isGreaterThanOrEqualTo(1);
+            assertThat(switches(g, WispRoute.PROTOCOL, "splice")).as("the download left the JVM")
+                    .isGreaterThanOrEqualTo(1);
         }
     }
 
     @Test
     void withZeroCopyOffTheSameDownloadCopies() throws Exception {
-        byte[] content = randomBytes(SIZE / 4);
+        byte[] content = random(SIZE / 4);
         try (LoopbackServices services = new LoopbackServices();
              Gateway g = TestGateways.start(EGRESS + "isthmus.splice.zero-copy = false\n")) {
             byte[] got = download(g, services.tcpSource(content), services.tcpEcho());
             assertThat(Arrays.equals(got, content)).isTrue();
-            assertThat(switchesToKernel(g)).isZero();
+            assertThat(switches(g, WispRoute.PROTOCOL, "splice")).isZero();
         }
     }
 
     @Test
     void aStreamClosedByTheClientMidDownloadLeavesTheSessionWorking() throws Exception {
-        byte[] content = randomBytes(SIZE);
+        byte[] content = random(SIZE);
         try (LoopbackServices services = new LoopbackServices(); Gateway g = TestGateways.start(EGRESS)) {
             int source = services.tcpSource(content);
             int echo = services.tcpEcho();
@@ -63,7 +65,7 @@ class WispZeroCopyTest {
                         received += f.payload().length - WispPacket.HEADER;
                     }
                 }
-                assertThat(switchesToKernel(g)).isGreaterThanOrEqualTo(1);
+                assertThat(switches(g, WispRoute.PROTOCOL, "splice")).isGreaterThanOrEqualTo(1);
                 w.send(WispWire.close(1, 0x02));
                 // DATA frames already queued for stream 1 may still come; the session and stream 2 carry on.
                 byte[] ping = "after the close".getBytes(StandardCharsets.US_ASCII);
@@ -87,7 +89,7 @@ class WispZeroCopyTest {
     @Test
     void aClientThatStopsReadingPausesTheKernelPathWithoutSpinningAndLosesNothing() throws Exception {
         int size = 32 * 1024 * 1024;
-        byte[] content = randomBytes(size);
+        byte[] content = random(size);
         try (LoopbackServices services = new LoopbackServices(); Gateway g = TestGateways.start(EGRESS)) {
             int source = services.tcpSource(content);
             try (WispWire w = WispWire.v1(g.address())) {
@@ -96,7 +98,7 @@ class WispZeroCopyTest {
                 while (got.size() < 1024 * 1024) {
                     readData(w, got);
                 }
-                assertThat(switchesToKernel(g)).isGreaterThanOrEqualTo(1);
+                assertThat(switches(g, WispRoute.PROTOCOL, "splice")).isGreaterThanOrEqualTo(1);
                 // The client stops reading: socket buffers and the pipe fill, and the stream must wait
                 // without polling (a paused read that kept epoll reporting would burn a core).
                 await().atMost(Duration.ofSeconds(20)).until(() -> ioCpuNanos(Duration.ofMillis(300)) < 30_000_000L);
@@ -116,27 +118,6 @@ class WispZeroCopyTest {
         if (f.type() == WispPacket.DATA && f.streamId() == 1) {
             into.write(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
         }
-    }
-
-    /** CPU time the gateway's I/O threads spend during {@code window}. */
-    private static long ioCpuNanos(Duration window) throws InterruptedException {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        java.util.Map<Long, Long> before = new java.util.HashMap<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("isthmus-io")) {
-                before.put(t.getId(), mx.getThreadCpuTime(t.getId()));
-            }
-        }
-        assertThat(before).as("no isthmus-io threads").isNotEmpty();
-        java.util.concurrent.locks.LockSupport.parkNanos(window.toNanos());
-        long busy = 0;
-        for (java.util.Map.Entry<Long, Long> e : before.entrySet()) {
-            long now = mx.getThreadCpuTime(e.getKey());
-            if (now >= 0 && e.getValue() >= 0) {
-                busy += now - e.getValue();
-            }
-        }
-        return busy;
     }
 
     /** Downloads stream 1 from {@code source} to its CLOSE while echoing a message on stream 2 every 64 frames. */
@@ -182,17 +163,5 @@ class WispZeroCopyTest {
             assertThat(echoed.toByteArray()).isEqualTo(sent.toByteArray());
         }
         return got.toByteArray();
-    }
-
-    private static double switchesToKernel(Gateway g) {
-        Counter c = g.metrics().registry().find("isthmus.zero.copy.switches").tag("protocol", WispRoute.PROTOCOL)
-                .tag("to", "splice").counter();
-        return c == null ? 0 : c.count();
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        new Random(n).nextBytes(b);
-        return b;
     }
 }
