@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
+import io.isthmus.core.splice.Splice;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.search.Search;
@@ -53,6 +54,17 @@ public final class KernelPathChecks {
             Gauge grown = g.metrics().registry().find("isthmus.splice.pipe.enlarged").gauge();
             return grown == null || grown.value() == 0; // no gauge: zero-copy off
         });
+    }
+
+    /**
+     * The one live splice has delivered fewer than {@code size - 1 MiB} of the {@code size} bytes its target sent:
+     * the gateway still holds a full 1 MiB pipe and more (asked right after the target's FIN).
+     */
+    public static void assertHoldsMoreThanAPipe(Gateway g, long size) {
+        Splice s = g.splices().liveSplices().get(0);
+        long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
+        assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
+                .isGreaterThan(1024 * 1024);
     }
 
     /** Switches of links to the kernel path ({@code to = "splice"}) or back ({@code "copy"}), over all protocols. */

@@ -1,5 +1,6 @@
 package io.isthmus.rawsocket.wisp;
 
+import static io.isthmus.rawsocket.KernelPathChecks.assertHoldsMoreThanAPipe;
 import static io.isthmus.rawsocket.KernelPathChecks.assertOnPath;
 import static io.isthmus.rawsocket.KernelPathChecks.assertReleased;
 import static io.isthmus.rawsocket.KernelPathChecks.ioCpuNanos;
@@ -11,9 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.isthmus.core.Gateway;
-import io.isthmus.core.splice.Splice;
 import io.isthmus.core.testing.TestGateways;
 import io.isthmus.rawsocket.BulkTarget;
+import io.isthmus.rawsocket.FramedDownload;
 import io.isthmus.rawsocket.OpenFiles;
 import io.micrometer.core.instrument.Counter;
 import java.io.ByteArrayOutputStream;
@@ -106,10 +107,7 @@ class WispZeroCopyEndingsTest {
             assertOnPath(g, WispRoute.PROTOCOL, true);
             wrote.get(20, TimeUnit.SECONDS);
             target.fin();
-            Splice s = g.splices().liveSplices().get(0);
-            long undelivered = size - (s.downstreamBytes() + s.upstreamBytes());
-            assertThat(undelivered).as("bytes the gateway still holds (a full 1 MiB pipe and more) at the FIN")
-                    .isGreaterThan(1024 * 1024);
+            assertHoldsMoreThanAPipe(g, size);
             assertThat(g.metrics().registry().get("isthmus.splice.pipe.growths").tag("outcome", "enlarged").counter()
                     .count()).as("the pipe grew (its capacity returns to the budget at the end)").isGreaterThanOrEqualTo(1);
             int reason = d.readToClose();
@@ -302,11 +300,8 @@ class WispZeroCopyEndingsTest {
     }
 
     /** Reads stream 1's DATA as it comes; other streams' frames and CONTINUEs are skipped. */
-    private static final class Download {
+    private static final class Download extends FramedDownload<WispWire.Frame> {
         private final WispWire w;
-        private final boolean keep;
-        private final ByteArrayOutputStream got = new ByteArrayOutputStream(SIZE);
-        private long count;
 
         Download(WispWire w) {
             this(w, true);
@@ -314,63 +309,37 @@ class WispZeroCopyEndingsTest {
 
         /** With {@code keep} false only counts (an endless target would fill the heap). */
         Download(WispWire w, boolean keep) {
+            super(SIZE, keep ? Long.MAX_VALUE : 0);
             this.w = w;
-            this.keep = keep;
-        }
-
-        byte[] bytes() {
-            return got.toByteArray();
-        }
-
-        /** Reads until {@code n} bytes came; fails on a CLOSE of stream 1 first. */
-        void readUntil(int n) throws IOException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (count < n) {
-                assertThat(System.nanoTime()).as("stuck at %d bytes", count).isLessThan(deadline);
-                WispWire.Frame f = next();
-                assertThat(f.type() == WispPacket.CLOSE && f.streamId() == 1).as("closed at %d bytes", count)
-                        .isFalse();
-            }
         }
 
         /** Reads to stream 1's CLOSE; returns its reason. */
         int readToClose() throws IOException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            for (;;) {
-                assertThat(System.nanoTime()).as("no CLOSE at %d bytes", count).isLessThan(deadline);
-                WispWire.Frame f = next();
-                if (f.type() == WispPacket.CLOSE && f.streamId() == 1) {
-                    return f.payload()[WispPacket.HEADER] & 0xff;
-                }
-            }
+            return readTo(this::isClose, "CLOSE").payload()[WispPacket.HEADER] & 0xff;
         }
 
         /** Reads until stream 1's CLOSE, the WebSocket's close or the connection's end. */
         void readToEnd() throws IOException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             try {
-                for (;;) {
-                    assertThat(System.nanoTime()).as("no end at %d bytes", count).isLessThan(deadline);
-                    WispWire.Frame f = next();
-                    if (f.opcode() == WispWire.CLOSE || (f.type() == WispPacket.CLOSE && f.streamId() == 1)) {
-                        return;
-                    }
-                }
+                readTo(f -> f.opcode() == WispWire.CLOSE || isClose(f), "end");
             } catch (java.io.EOFException | java.net.SocketException e) {
                 // the connection ended
             }
         }
 
-        private WispWire.Frame next() throws IOException {
+        @Override
+        protected WispWire.Frame next() throws IOException {
             WispWire.Frame f = w.readWithin(20_000);
-            assertThat(f).as("nothing for 20 s at %d bytes", count).isNotNull();
+            assertThat(f).as("nothing for 20 s at %d bytes", count()).isNotNull();
             if (f.opcode() == WispWire.BINARY && f.type() == WispPacket.DATA && f.streamId() == 1) {
-                count += f.payload().length - WispPacket.HEADER;
-                if (keep) {
-                    got.write(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
-                }
+                received(f.payload(), WispPacket.HEADER, f.payload().length - WispPacket.HEADER);
             }
             return f;
+        }
+
+        @Override
+        protected boolean isClose(WispWire.Frame f) {
+            return f.type() == WispPacket.CLOSE && f.streamId() == 1;
         }
     }
 
