@@ -1,7 +1,7 @@
 package io.isthmus.rawsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static io.isthmus.rawsocket.KernelPathChecks.assertHoldsMoreThanAPipe;
+import static io.isthmus.rawsocket.KernelPathChecks.assertHoldsAFullPipe;
 import static io.isthmus.rawsocket.KernelPathChecks.assertOnPath;
 import static io.isthmus.rawsocket.KernelPathChecks.assertReleased;
 import static io.isthmus.rawsocket.KernelPathChecks.random;
@@ -91,7 +91,7 @@ class WebsockifyZeroCopyEndingsTest {
             assertOnPath(g, true);
             wrote.get(20, TimeUnit.SECONDS);
             target.fin();
-            assertHoldsMoreThanAPipe(g, size);
+            assertHoldsAFullPipe(g, size);
             WsClient.Frame close = d.readToClose();
             assertThat(d.bytes().length).isEqualTo(size);
             assertThat(d.bytes()).as("every byte, in order").isEqualTo(content);
