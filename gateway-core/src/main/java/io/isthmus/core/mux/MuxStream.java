@@ -4,6 +4,7 @@ import io.isthmus.core.http.WebSocketFrameHeader;
 import io.isthmus.core.splice.Endpoint;
 import io.isthmus.core.splice.EndpointSink;
 import io.isthmus.core.splice.FramedSpliceTarget;
+import io.isthmus.core.transport.ReadBufferSlices;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -12,7 +13,6 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import io.isthmus.core.transport.ReadBufferSlices;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 

@@ -462,8 +462,9 @@ public abstract class ChannelEndpoint implements Endpoint {
                 if (heldMessages == null) {
                     heldMessages = new ArrayDeque<>();
                 }
-                heldMessages.add(ReadBufferSlices.detach(data));
+                // Counted before detach, which may release data for a copy of it.
                 heldMessageBytes += data.readableBytes();
+                heldMessages.add(ReadBufferSlices.detach(data));
                 if (heldMessageBytes > holdLimit) {
                     ctx.channel().config().setAutoRead(false);
                 }
