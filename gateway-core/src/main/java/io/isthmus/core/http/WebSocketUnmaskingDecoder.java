@@ -1,6 +1,7 @@
 package io.isthmus.core.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
@@ -79,7 +80,7 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
             int mask = in.getIntLE(start + header - 4);
             in.readerIndex(start + header);
             unmaskInPlace(in, (int) length, mask);
-            out.add(new BinaryWebSocketFrame(true, 0, in.readRetainedSlice((int) length)));
+            out.add(new BinaryWebSocketFrame(true, 0, readPayload(in, (int) length)));
             return;
         }
         if (opcode < OPCODE_CLOSE) {
@@ -89,6 +90,28 @@ public final class WebSocketUnmaskingDecoder extends WebSocket13FrameDecoder {
             delegateOnly = true;
         }
         delegate(ctx, in, out);
+    }
+
+    /**
+     * The payload at the reader index, as slices of the buffers it was read into, not of the cumulation: a
+     * slice of the cumulation would keep it, and every read joined to it later, alive while the payload
+     * waits (and stop the decoder from letting go of read parts). A payload spanning two reads is a fresh
+     * composite of their two slices.
+     */
+    private static ByteBuf readPayload(ByteBuf in, int length) {
+        if (!(in instanceof CompositeByteBuf joined) || length == 0) {
+            return in.readRetainedSlice(length);
+        }
+        List<ByteBuf> parts = joined.decompose(in.readerIndex(), length);
+        in.skipBytes(length);
+        if (parts.size() == 1) {
+            return parts.get(0).retain();
+        }
+        CompositeByteBuf payload = joined.alloc().compositeBuffer(parts.size());
+        for (ByteBuf part : parts) {
+            payload.addComponent(true, part.retain());
+        }
+        return payload;
     }
 
     /** Hands the frame at the reader index to Netty's decoder; one that yields no frame was refused. */

@@ -4,7 +4,7 @@ import io.isthmus.core.http.WebSocketFrameHeader;
 import io.isthmus.core.splice.Endpoint;
 import io.isthmus.core.splice.EndpointSink;
 import io.isthmus.core.splice.FramedSpliceTarget;
-import io.isthmus.core.transport.ReadBufferSlices;
+import io.isthmus.core.transport.WaitingSlices;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -51,6 +51,8 @@ public abstract class MuxStream implements FramedSpliceTarget {
     private final CreditWindow.Unit sendUnit;
     private final Promise<MuxStream> opened;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>(2);
+    /** The read buffers that held data keeps alive (held data is mostly slices of the WebSocket's reads). */
+    private final WaitingSlices heldSlices = new WaitingSlices();
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(2);
     private State state;
     private long sendCredit;
@@ -248,7 +250,7 @@ public abstract class MuxStream implements FramedSpliceTarget {
         if (sink != null && reading && held.isEmpty()) {
             deliverNow(data);
         } else {
-            held.add(ReadBufferSlices.detach(data));
+            held.add(heldSlices.admit(data));
             heldBytes += n;
         }
     }
@@ -461,6 +463,7 @@ public abstract class MuxStream implements FramedSpliceTarget {
         boolean delivered = false;
         while (reading && !held.isEmpty() && state != State.CLOSED) {
             ByteBuf data = held.poll();
+            heldSlices.left();
             heldBytes -= data.readableBytes();
             deliver(data);
             delivered = true;
@@ -571,6 +574,7 @@ public abstract class MuxStream implements FramedSpliceTarget {
         while ((b = held.poll()) != null) {
             b.release();
         }
+        heldSlices.clear();
         heldBytes = 0;
     }
 

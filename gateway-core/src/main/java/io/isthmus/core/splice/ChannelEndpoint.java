@@ -1,6 +1,7 @@
 package io.isthmus.core.splice;
 
 import io.isthmus.core.transport.ReadBufferSlices;
+import io.isthmus.core.transport.WaitingSlices;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,6 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.SystemPropertyUtil;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.ArrayDeque;
@@ -47,7 +49,13 @@ public abstract class ChannelEndpoint implements Endpoint {
     private static final Duration DEFAULT_LINGER = Duration.ofSeconds(2);
 
     protected final Channel channel;
+    /** What Netty's outbound buffer counts for each message beyond its bytes (its own default and property). */
+    private static final int OUTBOUND_ENTRY_OVERHEAD =
+            SystemPropertyUtil.getInt("io.netty.transport.outboundBufferEntrySizeOverhead", 96);
+
     private final Handler handler;
+    /** The read buffers that writes waiting in the channel's outbound buffer keep alive. */
+    private final WaitingSlices waiting = new WaitingSlices();
     private volatile Duration flushBound = DEFAULT_FLUSH_BOUND;
     private volatile Duration linger = DEFAULT_LINGER;
     /** An endpoint's own upper bound on the linger (a WebSocket's close timeout), or null. */
@@ -268,13 +276,17 @@ public abstract class ChannelEndpoint implements Endpoint {
     }
 
     /**
-     * Bytes that will queue behind bytes the socket has not taken yet (flushed, unwritten) are detached from
-     * their read buffer; bytes the next flush will most likely write at once go as they are. So at most one
-     * flush's worth of slices pins read buffers while a peer does not keep up.
+     * Bytes written here may wait behind bytes the socket has not taken yet, keeping the read buffers they
+     * are slices of alive: the ledger of what waits copies out those that would pin too much. Writes come
+     * from the one thread that reads the other side.
      */
     private ByteBuf detachIfWaiting(ByteBuf data) {
         ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
-        return queued != null && queued.size() > 0 ? ReadBufferSlices.detach(data) : data;
+        if (queued == null) {
+            return data;
+        }
+        waiting.trimTo(queued.totalPendingWriteBytes(), OUTBOUND_ENTRY_OVERHEAD);
+        return waiting.admit(data);
     }
 
     @Override

@@ -26,15 +26,25 @@ public final class ReadBufferSlices {
      * larger read, a slice of joined reads, or a read buffer that is mostly empty. Takes ownership.
      */
     public static ByteBuf detach(ByteBuf data) {
-        // Down to the memory itself, through slices and leak-detection wrappers.
+        ByteBuf root = rootOf(data);
+        if (!(root instanceof CompositeByteBuf) && root.capacity() <= (long) MAX_PINNED_RATIO * data.readableBytes()) {
+            return data;
+        }
+        return copy(data);
+    }
+
+    /** The memory {@code data} is a view of, down through slices and leak-detection wrappers. */
+    public static ByteBuf rootOf(ByteBuf data) {
         ByteBuf root = data;
         while (root.unwrap() != null) {
             root = root.unwrap();
         }
+        return root;
+    }
+
+    /** A copy of the readable bytes in a buffer of their size, of the same kind; {@code data} is released. */
+    static ByteBuf copy(ByteBuf data) {
         int n = data.readableBytes();
-        if (!(root instanceof CompositeByteBuf) && root.capacity() <= (long) MAX_PINNED_RATIO * n) {
-            return data;
-        }
         ByteBuf own = data.isDirect() ? data.alloc().directBuffer(n, n) : data.alloc().heapBuffer(n, n);
         own.writeBytes(data, data.readerIndex(), n);
         data.release();

@@ -3,7 +3,9 @@ package io.isthmus.core.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.isthmus.core.transport.ReadBufferSlices;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -201,6 +203,50 @@ class WebSocketUnmaskingDecoderTest {
         } finally {
             ch.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void payloadsOfJoinedReadsAreSlicesOfTheReadsNotOfTheJoin() {
+        Random r = new Random(17);
+        byte[] a = bytes(r, 3000);
+        byte[] b = bytes(r, 4000);
+        byte[] c = bytes(r, 2000);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        wire.writeBytes(frame(r, true, 0, 2, true, a));
+        int bStarts = wire.size();
+        wire.writeBytes(frame(r, true, 0, 2, true, b));
+        wire.writeBytes(frame(r, true, 0, 2, true, c));
+        byte[] all = wire.toByteArray();
+        int cut = bStarts + 1000; // the second frame is split between the two reads
+        ByteBuf first = Unpooled.directBuffer(cut).writeBytes(all, 0, cut);
+        ByteBuf second = Unpooled.directBuffer(all.length - cut).writeBytes(all, cut, all.length - cut);
+        ByteBuf firstRoot = ReadBufferSlices.rootOf(first);
+        ByteBuf secondRoot = ReadBufferSlices.rootOf(second);
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketUnmaskingDecoder(CONFIG));
+        List<WebSocketFrame> frames = new ArrayList<>();
+        try {
+            ch.writeInbound(first);
+            ch.writeInbound(second);
+            for (WebSocketFrame f; (f = ch.readInbound()) != null; ) {
+                frames.add(f);
+            }
+            assertThat(frames).hasSize(3);
+            assertThat(ByteBufUtil.getBytes(frames.get(1).content())).isEqualTo(b);
+            assertThat(ByteBufUtil.getBytes(frames.get(2).content())).isEqualTo(c);
+            // The split frame joins its two parts only; the frame after it is a slice of the second read.
+            ByteBuf split = ReadBufferSlices.rootOf(frames.get(1).content());
+            assertThat(split).isInstanceOf(CompositeByteBuf.class);
+            CompositeByteBuf parts = (CompositeByteBuf) split;
+            assertThat(parts.numComponents()).isEqualTo(2);
+            assertThat(ReadBufferSlices.rootOf(parts.internalComponent(0))).isSameAs(firstRoot);
+            assertThat(ReadBufferSlices.rootOf(parts.internalComponent(1))).isSameAs(secondRoot);
+            assertThat(ReadBufferSlices.rootOf(frames.get(2).content())).isSameAs(secondRoot);
+        } finally {
+            frames.forEach(WebSocketFrame::release);
+            ch.finishAndReleaseAll();
+        }
+        assertThat(first.refCnt()).isZero();
+        assertThat(second.refCnt()).isZero();
     }
 
     @Test

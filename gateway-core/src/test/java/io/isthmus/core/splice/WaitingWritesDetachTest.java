@@ -15,17 +15,20 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import io.isthmus.core.transport.WaitingSlices;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A write that will wait behind bytes the socket has not taken is detached from its read buffer when it
- * would keep far more memory alive than it carries (WebSocket payloads are slices of the read they came
- * in); one that carries most of its buffer goes as it is. The peer is a real loopback socket that reads
- * nothing.
+ * Writes that wait behind bytes the socket has not taken keep the read buffers they are slices of alive
+ * (WebSocket payloads are slices of the read they came in) only within {@link WaitingSlices}' bound: small
+ * slices of many reads are copied out, frames of one read and slices carrying most of their read wait as
+ * they are. The peer is a real loopback socket that reads nothing.
  */
 class WaitingWritesDetachTest {
 
@@ -69,13 +72,33 @@ class WaitingWritesDetachTest {
     }
 
     @Test
-    void aSmallSliceThatMustWaitLetsItsReadBufferGo() throws Exception {
+    void smallSlicesThatMustWaitPinAtMostTwiceWhatWaitsPlusTheSlack() throws Exception {
+        fillTheSocket();
+        List<ByteBuf> reads = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            ByteBuf read = readBuffer();
+            ByteBuf payload = read.retainedSlice(1000, 4096);
+            read.release();
+            reads.add(read);
+            channel.eventLoop().submit(() -> endpoint.write(payload)).sync();
+        }
+        long waiting = channel.eventLoop().submit(() -> channel.unsafe().outboundBuffer().totalPendingWriteBytes()).get();
+        long alive = reads.stream().filter(r -> r.refCnt() > 0).count();
+        assertThat(alive).as("most small slices were copied out, letting their reads go").isLessThan(64);
+        assertThat(alive * 256 * 1024).as("memory the waiting slices keep alive")
+                .isLessThanOrEqualTo(2 * waiting + WaitingSlices.SLACK);
+    }
+
+    @Test
+    void framesOfOneReadThatMustWaitWaitAsTheyAre() throws Exception {
         fillTheSocket();
         ByteBuf read = readBuffer();
-        ByteBuf payload = read.retainedSlice(1000, 4096);
+        for (int i = 0; i < 3; i++) {
+            ByteBuf frame = read.retainedSlice(i * 64 * 1024, 64 * 1024);
+            channel.eventLoop().submit(() -> endpoint.write(frame)).sync();
+        }
         read.release();
-        channel.eventLoop().submit(() -> endpoint.write(payload)).sync();
-        assertThat(read.refCnt()).as("the read buffer is not kept alive by the waiting copy").isZero();
+        assertThat(read.refCnt()).as("no frame was copied out: each still holds the read").isEqualTo(3);
     }
 
     @Test
