@@ -135,6 +135,22 @@ class OtherLoad:
     def __init__(self):
         self.t0 = time.time()
         self.before = self._snapshot()
+        self.steal0 = self._steal_ticks()
+
+    @staticmethod
+    def _steal_ticks():
+        """The machine's stolen time so far (a virtual machine's CPUs taken by its host for others), in ticks."""
+        try:
+            with open("/proc/stat") as f:
+                fields = f.readline().split()
+            return int(fields[8]) if len(fields) > 8 else 0
+        except (OSError, ValueError):
+            return 0
+
+    def steal_cores(self):
+        """Cores' worth of CPU the host took away meanwhile: the host's own load, which no process here shows."""
+        elapsed = max(1e-3, time.time() - self.t0)
+        return max(0, self._steal_ticks() - self.steal0) / CLK_TCK / elapsed
 
     @staticmethod
     def _snapshot():

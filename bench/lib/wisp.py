@@ -67,7 +67,8 @@ def wisp(args, workdir, log, profiles):
             row = last_json(out)
             cpu = service.cpu() - mark.get("cpu", 0)
             gb = row["bytes"] / 1e9
-            row.update(server_cpu_s=cpu, cpu_s_per_gb=cpu / gb if gb else None, other_cores=other.cores())
+            row.update(server_cpu_s=cpu, cpu_s_per_gb=cpu / gb if gb else None, other_cores=other.cores(),
+                       steal_cores=other.steal_cores())
             return row
 
         for rnd in range(args.rounds):
@@ -81,8 +82,9 @@ def wisp(args, workdir, log, profiles):
                         if profiled and name == "isthmus":
                             profiles.append(("wisp %s %d stream(s)" % (direction, streams), gw.stop_profile()))
                         results["bulk"].setdefault("%s|%s|%d" % (name, direction, streams), []).append(row)
-                        log("round %d wisp %-8s %-8s %2d stream(s): %7.1f MiB/s  %.2f CPU-s/GB  (other load %.2f cores)" % (
-                            rnd + 1, name, direction, streams, row["mib_s"], row["cpu_s_per_gb"] or 0, row["other_cores"]))
+                        log("round %d wisp %-8s %-8s %2d stream(s): %7.1f MiB/s  %.2f CPU-s/GB  (other load %.2f cores, "
+                            "stolen %.2f)" % (rnd + 1, name, direction, streams, row["mib_s"], row["cpu_s_per_gb"] or 0,
+                                             row["other_cores"], row["steal_cores"]))
             for name in SERVERS:
                 if profiled and name == "isthmus":
                     gw.start_profile(workdir, "open")
@@ -105,16 +107,17 @@ def wisp_report(results, args):
              "DATA packets within CONTINUE credit to sink targets. Isthmus with event-loop-threads = %d (a Wisp" % args.isthmus_threads,
              "session and its streams share one event loop) and the shipped `splice.zero-copy = auto` (downloads move",
              "socket to pipe to DATA frames once they carry bulk); wisp-js is one Node process. CPU is the server process's.", "",
-             "| server | direction | streams | MiB/s | server CPU-s/GB | other load (cores) |", "|---|---|---|---|---|---|"]
+             "| server | direction | streams | MiB/s | server CPU-s/GB | other load (cores) | stolen by the host (cores) |",
+             "|---|---|---|---|---|---|---|"]
     bulk = results.get("bulk", {})
     for direction in DIRECTIONS:
         for streams in STREAMS:
             for name in SERVERS:
                 rows = bulk.get("%s|%s|%d" % (name, direction, streams), [])
                 if rows:
-                    lines.append("| %s | %s | %d | %.1f | %.2f | %.2f |" % (
+                    lines.append("| %s | %s | %d | %.1f | %.2f | %.2f | %.2f |" % (
                         name, direction, streams, med(rows, "mib_s"), med(rows, "cpu_s_per_gb") or 0,
-                        med(rows, "other_cores") or 0))
+                        med(rows, "other_cores") or 0, med(rows, "steal_cores") or 0))
     lines.append("")
     for direction in DIRECTIONS:
         for streams in STREAMS:
