@@ -48,11 +48,11 @@ public abstract class ChannelEndpoint implements Endpoint {
     private static final Duration DEFAULT_FLUSH_BOUND = Duration.ofSeconds(30);
     private static final Duration DEFAULT_LINGER = Duration.ofSeconds(2);
 
-    protected final Channel channel;
     /** What Netty's outbound buffer counts for each message beyond its bytes (its own default and property). */
     private static final int OUTBOUND_ENTRY_OVERHEAD =
             SystemPropertyUtil.getInt("io.netty.transport.outboundBufferEntrySizeOverhead", 96);
 
+    protected final Channel channel;
     private final Handler handler;
     /** The read buffers that writes waiting in the channel's outbound buffer keep alive. */
     private final WaitingSlices waiting = new WaitingSlices();

@@ -10,7 +10,8 @@ import io.netty.buffer.CompositeByteBuf;
  * nothing while bytes pass straight through; but bytes that wait (behind a target that does not keep up,
  * for credit, before a stream opens) could each pin a whole read buffer for a few bytes of their own, so
  * whoever holds bytes passes them through {@link #detach} first: memory held stays within twice the bytes
- * held, whatever a client interleaves.
+ * held, whatever a client interleaves. Queues whose slices often come from one read judge them together
+ * instead ({@link WaitingSlices}).
  */
 public final class ReadBufferSlices {
 

@@ -37,7 +37,7 @@ public final class WaitingSlices {
         }
     }
 
-    /** Entries in queue order; made at the first admission (most queues never hold anything). */
+    /** Entries in queue order; made at the first admission (many queues never hold anything). */
     private ArrayDeque<Entry> entries;
     private long bytes;
     private long pinned;
