@@ -3,7 +3,9 @@ same load client (bench/wisp/WispLoad.java): one WebSocket carrying 1 or 10 TCP 
 stream's loopback target writes as fast as it can, the client reads) and `upload` (the client sends 64 KiB
 DATA packets within CONTINUE credit, masked as a browser would, to a sink target); MiB/s and the server's
 CPU-seconds per GB moved. Then `open`: 32 CONNECTs in flight to a target that writes a byte and closes,
-each CLOSE answered with a new CONNECT: streams opened per second.
+each CLOSE answered with a new CONNECT: streams opened per second. And `slow-upload`: 10 upload streams whose
+sinks each read at most 50 MiB/s, so the server holds what its targets have not taken: CPU per byte when
+targets are slow.
 """
 import os
 import subprocess
@@ -14,6 +16,7 @@ SERVERS = ("isthmus", "wisp-js")
 DIRECTIONS = ("download", "upload")
 STREAMS = (1, 10)
 OPEN_IN_FLIGHT = 32
+SLOW_STREAMS = 10
 
 
 def _load_tool(workdir):
@@ -52,6 +55,7 @@ def wisp(args, workdir, log, profiles):
             for direction in DIRECTIONS:
                 for streams in STREAMS:
                     run_measured(load(url, direction, streams, seconds), workdir, 120)
+            run_measured(load(url, "slow-upload", SLOW_STREAMS, seconds), workdir, 120)
             run_measured(load(url, "open", OPEN_IN_FLIGHT, seconds), workdir, 120)
 
         settle_jit(gw, lambda: warm(servers["isthmus"][1], 2), log, "wisp")
@@ -85,6 +89,12 @@ def wisp(args, workdir, log, profiles):
                         log("round %d wisp %-8s %-8s %2d stream(s): %7.1f MiB/s  %.2f CPU-s/GB  (other load %.2f cores, "
                             "stolen %.2f)" % (rnd + 1, name, direction, streams, row["mib_s"], row["cpu_s_per_gb"] or 0,
                                              row["other_cores"], row["steal_cores"]))
+            for name in SERVERS:
+                row = measure(name, "slow-upload", SLOW_STREAMS, args.seconds)
+                results["bulk"].setdefault("%s|slow-upload|%d" % (name, SLOW_STREAMS), []).append(row)
+                log("round %d wisp %-8s slow-upload %2d stream(s): %7.1f MiB/s  %.2f CPU-s/GB  (other load %.2f cores, "
+                    "stolen %.2f)" % (rnd + 1, name, SLOW_STREAMS, row["mib_s"], row["cpu_s_per_gb"] or 0,
+                                     row["other_cores"], row["steal_cores"]))
             for name in SERVERS:
                 if profiled and name == "isthmus":
                     gw.start_profile(workdir, "open")
@@ -128,6 +138,15 @@ def wisp_report(results, args):
                              "goal: at least 1.5x at at most 0.5 CPU-s/GB." % (
                                  direction, streams, med(i, "mib_s") / med(w, "mib_s"), med(i, "cpu_s_per_gb"),
                                  med(w, "cpu_s_per_gb")))
+    slow = [(name, bulk.get("%s|slow-upload|%d" % (name, SLOW_STREAMS), [])) for name in SERVERS]
+    if all(rows for _, rows in slow):
+        lines += ["", "Uploads to slow targets (%d streams, each sink reads at most 50 MiB/s through a 64 KiB receive "
+                  "buffer, so the server holds what its targets have not taken):" % SLOW_STREAMS, "",
+                  "| server | MiB/s | server CPU-s/GB | other load (cores) | stolen by the host (cores) |",
+                  "|---|---|---|---|---|"]
+        for name, rows in slow:
+            lines.append("| %s | %.1f | %.2f | %.2f | %.2f |" % (name, med(rows, "mib_s"), med(rows, "cpu_s_per_gb") or 0,
+                                                               med(rows, "other_cores") or 0, med(rows, "steal_cores") or 0))
     opened = results.get("open", {})
     if opened:
         lines += ["", "Streams opened per second (%d CONNECTs in flight on one WebSocket, each target writes a byte "

@@ -5,10 +5,13 @@
 // server's CPU account there), then one JSON line {mode, streams, seconds, bytes, mib_s, opened_per_s}.
 // Driven by bench/lib/wisp.py (bench/run.sh wisp).
 //
+// Mode "slow-upload": "upload" to sinks that each read at most SLOW_SINK_MIB_S with a 64 KiB receive buffer, so
+// the server holds the DATA its targets have not taken yet (what a slow target costs per byte).
+//
 // Mode "open": STREAMS CONNECTs in flight to a target that writes one byte and closes; each CLOSE is
 // answered with a new CONNECT (a new stream id); reports streams opened (and closed) per second.
 //
-// usage: java WispLoad.java ws://127.0.0.1:PORT/path/ download|upload|open STREAMS SECONDS
+// usage: java WispLoad.java ws://127.0.0.1:PORT/path/ download|upload|slow-upload|open STREAMS SECONDS
 import java.io.*;
 import java.net.*;
 import java.nio.*;
@@ -18,6 +21,8 @@ import java.util.concurrent.atomic.*;
 
 public class WispLoad {
     static final int PACKET = 64 * 1024;
+    static final long SLOW_SINK_MIB_S = 50;
+    static final int SLOW_SINK_RCVBUF = 64 * 1024;
 
     public static void main(String[] args) throws Exception {
         URI uri = URI.create(args[0]);
@@ -28,9 +33,14 @@ public class WispLoad {
         }
         int streams = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
+        long sinkBytesPerSecond = args[1].equals("slow-upload") ? SLOW_SINK_MIB_S << 20 : 0;
         AtomicLong sunk = new AtomicLong();
-        ServerSocket target = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(() -> serve(target, download, sunk));
+        ServerSocket target = new ServerSocket();
+        if (sinkBytesPerSecond > 0) {
+            target.setReceiveBufferSize(SLOW_SINK_RCVBUF); // inherited by accepted sockets, set before bind
+        }
+        target.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
+        Thread acceptor = new Thread(() -> serve(target, download, sinkBytesPerSecond, sunk));
         acceptor.setDaemon(true);
         acceptor.start();
 
@@ -201,7 +211,8 @@ public class WispLoad {
         return c.array();
     }
 
-    static void serve(ServerSocket target, boolean source, AtomicLong sunk) {
+    /** Sources write as fast as they can; sinks read as fast as they can, or paced at {@code sinkBytesPerSecond}. */
+    static void serve(ServerSocket target, boolean source, long sinkBytesPerSecond, AtomicLong sunk) {
         while (!target.isClosed()) {
             try {
                 Socket c = target.accept();
@@ -214,7 +225,15 @@ public class WispLoad {
                         }
                         InputStream i = c.getInputStream();
                         int n;
-                        while ((n = i.read(buf)) > 0) sunk.addAndGet(n);
+                        long start = System.nanoTime(), got = 0;
+                        while ((n = i.read(buf)) > 0) {
+                            sunk.addAndGet(n);
+                            got += n;
+                            if (sinkBytesPerSecond > 0) {
+                                long ahead = start + got * 1_000_000_000L / sinkBytesPerSecond - System.nanoTime();
+                                if (ahead > 0) java.util.concurrent.locks.LockSupport.parkNanos(ahead);
+                            }
+                        }
                     } catch (IOException e) {
                         // The stream ended.
                     }
