@@ -19,8 +19,8 @@ Suites, all on loopback, every load bounded in count and time:
               same C client (bench/c/wsload.c): one-way bulk MiB/s and relay CPU-s/GB, 1 and 10 streams,
               and small-message round trips (bench/lib/rawsocket.py)
   wisp        the Wisp endpoint vs the npm wisp-js 0.5.0 server with the same load client (bench/wisp/WispLoad.java):
-              MiB/s and server CPU-s/GB, 1 and 10 streams on one WebSocket, both directions, and streams opened
-              per second (bench/lib/wisp.py)
+              MiB/s and server CPU-s/GB, 1 and 10 streams on one WebSocket, both directions, uploads to 10
+              slow targets (50 MiB/s each), and streams opened per second (bench/lib/wisp.py)
   wstunnel    viewer requests through one websocktunnel client session (gateway + `isthmus wst-client`, nginx
               behind the client): requests/s, p50/p99, CPU-s per 10k requests, MiB/s of a 10 MiB body, with
               the Go anchor of issue #12 as a reference row (bench/lib/wstunnel.py)
